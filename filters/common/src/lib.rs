@@ -1,0 +1,12 @@
+//! What the filters share. Everything outside `host` is plain Rust that knows
+//! nothing of proxy-wasm, so it is unit-tested natively.
+
+pub mod config_error;
+pub mod cookies;
+pub mod query;
+pub mod stable_hash;
+
+#[cfg(target_arch = "wasm32")]
+pub mod host;
+
+pub use config_error::{parse_config, ConfigErrors};
