@@ -1,0 +1,72 @@
+//! `make bench`: every registered scenario, then BENCHMARKS.md.
+//!
+//! `bench [--out BENCHMARKS.md] [--only <filter or scenario substring>]`
+//! Environment: BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONNECTIONS (10), BENCH_STARTS (3).
+
+use anyhow::{bail, Context, Result};
+use e2e::bench::{self, report, scenarios, ScenarioResult, Settings};
+use std::path::PathBuf;
+
+fn main() -> Result<()> {
+    let mut out = PathBuf::from("BENCHMARKS.md");
+    let mut only: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" => out = args.next().context("--out needs a path")?.into(),
+            "--only" => only = Some(args.next().context("--only needs a name")?),
+            "-h" | "--help" => {
+                println!("bench [--out BENCHMARKS.md] [--only <filter or scenario substring>]");
+                return Ok(());
+            }
+            other => bail!("unknown argument {other:?} (try --help)"),
+        }
+    }
+    let settings = Settings::from_env();
+    let machine = report::Machine::probe();
+    eprintln!(
+        "bench: {} CPUs ({}), Envoy {}, {} rounds × {} s, {} connections",
+        machine.nproc,
+        machine.cpu,
+        machine.envoy,
+        settings.rounds,
+        settings.seconds,
+        settings.connections
+    );
+
+    let mut results = Vec::new();
+    for s in scenarios::all() {
+        if let Some(o) = &only {
+            if !s.filter.contains(o.as_str()) && !s.name.contains(o.as_str()) {
+                continue;
+            }
+        }
+        eprintln!("{} / {}", s.filter, s.name);
+        let outcome = bench::run(&s, &settings);
+        if let Err(e) = &outcome {
+            let why = format!("{e:#}");
+            eprintln!(
+                "  not measured: {}",
+                why.lines().take(3).collect::<Vec<_>>().join("\n  ")
+            );
+        }
+        results.push(ScenarioResult {
+            filter: s.filter.clone(),
+            name: s.name.clone(),
+            notes: s.notes.clone(),
+            outcome,
+        });
+    }
+
+    let modules: Vec<(String, Option<u64>)> = e2e::FILTERS
+        .iter()
+        .map(|(_, m)| {
+            let size = std::fs::metadata(e2e::dist(m)).ok().map(|md| md.len());
+            (format!("{m}.wasm"), size)
+        })
+        .collect();
+    let md = report::render(&machine, &settings, &results, &modules);
+    std::fs::write(&out, &md).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! A plain-HTTP client for tests: one fresh connection per request, no status-as-error,
+//! headers exactly as given (a `host` header overrides the authority).
+
+use anyhow::{Context, Result};
+use std::time::Duration;
+
+/// A response as the client received it.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Lowercase names, in received order.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    /// First value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, in order.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Result<serde_json::Value> {
+        serde_json::from_str(&self.body).with_context(|| {
+            format!(
+                "response body is not JSON (status {}): {}",
+                self.status, self.body
+            )
+        })
+    }
+}
+
+pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<Response> {
+    request("GET", url, headers, b"")
+}
+
+pub fn post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Response> {
+    request("POST", url, headers, body)
+}
+
+/// Any method, any headers, a body (empty for none).
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Response> {
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .allow_non_standard_methods(true)
+            .max_idle_connections(0)
+            .timeout_global(Some(Duration::from_secs(20)))
+            .build(),
+    );
+    let mut builder = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    // No body means no content-length header, as curl would send a GET.
+    let result = if body.is_empty() {
+        builder.body(()).map(|req| agent.run(req))
+    } else {
+        builder.body(body.to_vec()).map(|req| agent.run(req))
+    };
+    let mut resp = result
+        .with_context(|| format!("building {method} {url}"))?
+        .with_context(|| format!("{method} {url}"))?;
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .with_context(|| format!("reading body of {method} {url}"))?;
+    Ok(Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
