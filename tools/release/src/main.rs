@@ -1,0 +1,107 @@
+//! `release` — the steps behind `make oci`, `make manifests` and the manifest check.
+//!
+//!   release oci    [--dist DIR] [--out DIR] [--tag TAG]   OCI layouts dist/oci/<image>/
+//!   release pin    [--dist DIR] FILE...                    write digests into wasm-images.yaml files
+//!   release check  [--dist DIR] [OVERLAY...]               render, validate, compare digests
+//!   release unpack LAYOUT OUT.wasm                         plugin.wasm out of a layout, as Istio does
+
+use anyhow::{bail, Context, Result};
+use release::{locate, oci, pin, render, schema::Schemas, validate};
+use std::path::PathBuf;
+
+fn main() {
+    if let Err(e) = run(std::env::args().skip(1).collect()) {
+        eprintln!("release: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn take_flag(args: &mut Vec<String>, flag: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == flag)?;
+    if i + 1 >= args.len() {
+        return None;
+    }
+    let value = args.remove(i + 1);
+    args.remove(i);
+    Some(value)
+}
+
+fn run(mut args: Vec<String>) -> Result<()> {
+    if args.is_empty() {
+        bail!("usage: release oci|pin|check|unpack … (see the source header)");
+    }
+    let command = args.remove(0);
+    let dist = take_flag(&mut args, "--dist")
+        .map(PathBuf::from)
+        .unwrap_or_else(locate::dist_dir);
+    match command.as_str() {
+        "oci" => {
+            let out = take_flag(&mut args, "--out")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| dist.join("oci"));
+            let tag = take_flag(&mut args, "--tag")
+                .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
+            for (image, module) in release::FILTERS {
+                let wasm = std::fs::read(locate::dist_module(&dist, module)?)?;
+                let built = oci::build_image(image, &tag, &wasm)?;
+                oci::write_layout(&out.join(image), &built)?;
+                println!(
+                    "{}  sha256:{}",
+                    out.join(image).display(),
+                    built.manifest_digest
+                );
+            }
+        }
+        "pin" => {
+            let digests = validate::built_digests(&dist)?;
+            for file in &args {
+                let text =
+                    std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+                let pinned = pin::pin_text(&text, &digests).with_context(|| file.clone())?;
+                if pinned != text {
+                    std::fs::write(file, pinned)?;
+                    println!("pinned {file}");
+                }
+            }
+        }
+        "check" => {
+            let overlays = if args.is_empty() {
+                locate::overlays()?
+            } else {
+                args.iter().map(PathBuf::from).collect()
+            };
+            let kubectl = locate::kubectl()?;
+            let schemas = Schemas::load(&locate::istio_crds()?)?;
+            let digests = validate::built_digests(&dist)?;
+            let mut failed = false;
+            for overlay in &overlays {
+                let docs = render::documents(&render::kustomize(&kubectl, overlay)?)?;
+                let mut problems = validate::check_resources(&docs, &schemas);
+                problems.extend(validate::check_digests(&docs, &digests));
+                for p in &problems {
+                    eprintln!("{}: {p}", overlay.display());
+                }
+                println!(
+                    "{}: {} resources, {} problems",
+                    overlay.display(),
+                    docs.len(),
+                    problems.len()
+                );
+                failed |= !problems.is_empty();
+            }
+            if failed {
+                bail!("manifest check failed");
+            }
+        }
+        "unpack" => {
+            let [layout, out] = args.as_slice() else {
+                bail!("usage: release unpack LAYOUT OUT.wasm");
+            };
+            let (digest, wasm) = oci::read_layout_like_istio(layout.as_ref())?;
+            std::fs::write(out, wasm)?;
+            println!("sha256:{digest}");
+        }
+        other => bail!("unknown command {other:?}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! The manifests in wasmplugins/ render with the real kustomize, validate against Istio's CRD
+//! schemas, carry pluginConfigs their filters accept, and pin the digests of the built
+//! modules. Broken fixtures prove each check fails and names the field.
+
+use release::validate::{self, Problem};
+use release::{locate, render, schema::Schemas};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn schemas() -> &'static Schemas {
+    static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
+    SCHEMAS.get_or_init(|| Schemas::load(&locate::istio_crds().unwrap()).unwrap())
+}
+
+fn rendered(overlay: &Path) -> Vec<Value> {
+    let kubectl = locate::kubectl().unwrap();
+    render::documents(&render::kustomize(&kubectl, overlay).unwrap()).unwrap()
+}
+
+fn fixture(name: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    render::documents(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn problems_of(problems: &[Problem], resource: &str) -> Vec<String> {
+    problems
+        .iter()
+        .filter(|p| p.resource.ends_with(resource))
+        .map(|p| format!("{}: {}", p.field, p.message))
+        .collect()
+}
+
+/// Asserts that some problem of `resource` names `field` (and, if given, says `words`).
+fn assert_named(problems: &[Problem], resource: &str, field: &str, words: &str) {
+    let mine = problems_of(problems, resource);
+    assert!(
+        mine.iter()
+            .any(|p| p.starts_with(field) && p.contains(words)),
+        "{resource}: expected a problem at {field} saying {words:?}, got {mine:#?}"
+    );
+}
+
+#[test]
+fn istio_schemas_loaded() {
+    // WasmPlugin, and VirtualService / DestinationRule / Gateway in three versions each.
+    for key in [
+        "extensions.istio.io/v1alpha1/WasmPlugin",
+        "networking.istio.io/v1/VirtualService",
+        "networking.istio.io/v1beta1/DestinationRule",
+        "networking.istio.io/v1alpha3/Gateway",
+    ] {
+        let (api, kind) = key.rsplit_once('/').unwrap();
+        let doc = serde_json::json!({"apiVersion": api, "kind": kind});
+        assert!(schemas().validate(&doc).is_ok(), "{key} missing");
+    }
+}
+
+#[test]
+fn every_overlay_renders_and_validates() {
+    let overlays = locate::overlays().unwrap();
+    let names: Vec<_> = overlays
+        .iter()
+        .map(|o| o.file_name().unwrap().to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["pre-release", "production", "test"]);
+    for overlay in &overlays {
+        let docs = rendered(overlay);
+        let kinds = |k: &str| docs.iter().filter(|d| d["kind"] == k).count();
+        assert_eq!(kinds("WasmPlugin"), 5, "{}", overlay.display());
+        assert_eq!(kinds("Gateway"), 1);
+        assert!(kinds("VirtualService") >= 2 && kinds("DestinationRule") >= 1);
+        let problems = validate::check_resources(&docs, schemas());
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            overlay.display(),
+            join(&problems)
+        );
+    }
+}
+
+#[test]
+fn wasm_plugins_are_ordered_and_placed_as_documented() {
+    let docs = rendered(&locate::workspace_root().join("wasmplugins/overlays/production"));
+    let plugin = |ns: &str, name: &str| -> &Value {
+        docs.iter()
+            .find(|d| {
+                d["kind"] == "WasmPlugin"
+                    && d["metadata"]["namespace"] == ns
+                    && d["metadata"]["name"] == name
+            })
+            .unwrap_or_else(|| panic!("WasmPlugin {ns}/{name} missing"))
+    };
+    for ns in ["istio-system", "kfaas-system"] {
+        let jwt = &plugin(ns, "jwt-auth")["spec"];
+        assert_eq!(
+            (jwt["phase"].as_str(), jwt["failStrategy"].as_str()),
+            (Some("AUTHN"), Some("FAIL_CLOSE"))
+        );
+    }
+    let router = &plugin("kfaas-system", "faas-router")["spec"];
+    assert_eq!(
+        router["phase"], "AUTHZ",
+        "faas-router runs after authentication"
+    );
+    assert_eq!(
+        router["selector"],
+        plugin("kfaas-system", "jwt-auth")["spec"]["selector"],
+        "faas-router and jwt-auth share the kfaas gateway"
+    );
+    let sidecar = &plugin("istio-system", "grey-chain-sidecar")["spec"];
+    assert_eq!(sidecar["match"][0]["mode"], "CLIENT_AND_SERVER");
+    assert_eq!(sidecar["pluginConfig"]["mode"], "sidecar");
+    let gateway = &plugin("istio-system", "grey-chain-gateway")["spec"];
+    assert_eq!(gateway["pluginConfig"]["mode"], "gateway");
+    assert_eq!(
+        gateway["selector"],
+        plugin("istio-system", "jwt-auth")["spec"]["selector"]
+    );
+    let rules = gateway["pluginConfig"]["gateway"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        rules.last().unwrap()["percentage"],
+        10,
+        "production rolls out by share"
+    );
+}
+
+#[test]
+fn pinned_digests_match_the_built_modules() {
+    let digests = validate::built_digests(&locate::dist_dir()).unwrap();
+    for overlay in locate::overlays().unwrap() {
+        let problems = validate::check_digests(&rendered(&overlay), &digests);
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            overlay.display(),
+            join(&problems)
+        );
+    }
+}
+
+#[test]
+fn a_rebuilt_module_is_drift() {
+    let dist = tempdir("drift");
+    for (_, module) in release::FILTERS {
+        std::fs::copy(
+            locate::dist_module(&locate::dist_dir(), module).unwrap(),
+            dist.join(format!("{module}.wasm")),
+        )
+        .unwrap();
+    }
+    let docs = rendered(&locate::workspace_root().join("wasmplugins/overlays/test"));
+    let mut wasm = std::fs::read(dist.join("faas_router.wasm")).unwrap();
+    wasm.extend_from_slice(b"\0custom section of a rebuild");
+    std::fs::write(dist.join("faas_router.wasm"), wasm).unwrap();
+    let problems = validate::check_digests(&docs, &validate::built_digests(&dist).unwrap());
+    assert_eq!(problems.len(), 1, "{}", join(&problems));
+    assert_named(
+        &problems,
+        "kfaas-system/faas-router",
+        "spec.sha256",
+        "run `make manifests`",
+    );
+    std::fs::remove_dir_all(dist).unwrap();
+}
+
+#[test]
+fn broken_schema_fixture_names_each_field() {
+    let problems = validate::check_resources(&fixture("broken-schema.yaml"), schemas());
+    assert_named(&problems, "istio-system/typo-field", "spec", "failStratgy");
+    assert_named(
+        &problems,
+        "istio-system/bad-enum",
+        "spec.phase",
+        "AUTHENTICATION",
+    );
+    assert_named(
+        &problems,
+        "istio-system/bad-enum",
+        "spec.match[0].mode",
+        "BOTH",
+    );
+    assert_named(
+        &problems,
+        "saas/wrong-type",
+        "spec.subsets[0].labels",
+        "object",
+    );
+    assert_named(
+        &problems,
+        "saas/missing-destination",
+        "spec.http[0].route[0]",
+        "destination",
+    );
+}
+
+#[test]
+fn broken_plugin_config_fixture_names_each_field() {
+    let problems = validate::check_resources(&fixture("broken-plugin-config.yaml"), schemas());
+    assert_named(
+        &problems,
+        "istio-system/grey-chain-typo",
+        "spec.pluginConfig",
+        "tagHeadr",
+    );
+    assert_named(
+        &problems,
+        "kfaas-system/faas-router-bad-namespace",
+        "spec.pluginConfig.routes[0].namespace",
+        "",
+    );
+    assert_named(
+        &problems,
+        "istio-system/jwt-auth-no-issuer",
+        "spec.pluginConfig.jwtRules[0]",
+        "issuer",
+    );
+    // The schema alone accepts all three: only the filters' parsers catch these.
+    for doc in fixture("broken-plugin-config.yaml") {
+        assert_eq!(
+            schemas().validate(&doc).unwrap(),
+            Vec::<(String, String)>::new()
+        );
+    }
+}
+
+#[test]
+fn broken_policy_fixture_names_each_field() {
+    let problems = validate::check_resources(&fixture("broken-policy.yaml"), schemas());
+    let r = "istio-system/two-targets-unpinned";
+    assert_named(&problems, r, "spec", "only one of selector");
+    assert_named(&problems, r, "spec.url", "not an oci:// image");
+    assert_named(&problems, r, "spec.sha256", "must pin");
+    assert_named(&problems, r, "spec.imagePullPolicy", "IfNotPresent");
+    assert_named(
+        &problems,
+        "saas/showroom-api",
+        "spec.http[0].route[0].destination.subset",
+        "\"gery\"",
+    );
+}
+
+fn join(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn tempdir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("release-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
