@@ -1,31 +1,372 @@
-//! proxy-wasm glue of jwt-auth: a shell that loads and passes every request on
-//! unchanged until the filter is implemented.
+//! proxy-wasm glue of jwt-auth: reads the request, asks the engine, applies
+//! the decision. The root context owns the engine (shared with the streams of
+//! its VM), fetches remote JWKS on its tick and resumes requests that waited
+//! for keys.
 
+use crate::config;
+use crate::engine::{Decision, Engine, Metric, Mutation};
+use crate::extract::{Removal, Request};
+use crate::remote::FETCH_TIMEOUT_MS;
+use filters_common::host::{clear_route_cache, install_panic_hook, Counter};
+use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{ContextType, LogLevel};
+use proxy_wasm::types::{Action, ContextType, LogLevel, MapType};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How often the root looks for due JWKS fetches and stale waiters. Short,
+/// because a request waiting for keys waits for the next tick.
+const TICK: Duration = Duration::from_millis(200);
+/// A request never waits longer than this for keys.
+const MAX_WAIT_SECONDS: i64 = 10;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
-    filters_common::host::install_panic_hook("jwt-auth");
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root) });
+    install_panic_hook("jwt-auth");
+    proxy_wasm::set_root_context(|id| -> Box<dyn RootContext> {
+        Box::new(Root { id, shared: Rc::new(RefCell::new(Shared::default())) })
+    });
 }}
 
-struct Root;
+struct Waiter {
+    rule: usize,
+    since: i64,
+    request: Request,
+}
 
-impl Context for Root {}
+#[derive(Default)]
+struct Shared {
+    engine: Option<Engine>,
+    counters: HashMap<String, Counter>,
+    /// Streams paused until their rule's keys arrive, by context id.
+    waiting: BTreeMap<u32, Waiter>,
+    /// JWKS calls in flight: token → rule.
+    calls: HashMap<u32, usize>,
+}
+
+impl Shared {
+    fn count(&mut self) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        for m in engine.take_metrics() {
+            if let Some(c) = self.counters.get(&m.name()) {
+                c.inc();
+            }
+        }
+    }
+}
+
+fn now() -> i64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t: SystemTime| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn log(level: LogLevel, msg: &str) {
+    let _ = hostcalls::log(level, &format!("jwt-auth: {msg}"));
+}
+
+struct Root {
+    id: u32,
+    shared: Rc<RefCell<Shared>>,
+}
+
+impl Context for Root {
+    fn on_http_call_response(
+        &mut self,
+        token: u32,
+        num_headers: usize,
+        body_size: usize,
+        _: usize,
+    ) {
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        let Some(rule) = shared.calls.remove(&token) else {
+            return;
+        };
+        let result = if num_headers == 0 {
+            Err("no response (timeout or connection failure)".to_string())
+        } else {
+            let status = hostcalls::get_map_value(MapType::HttpCallResponseHeaders, ":status")
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if status == "200" {
+                let body = hostcalls::get_buffer(
+                    proxy_wasm::types::BufferType::HttpCallResponseBody,
+                    0,
+                    body_size,
+                )
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+                Ok(body)
+            } else {
+                Err(format!("HTTP status {status}"))
+            }
+        };
+        finish_fetch(
+            &mut shared,
+            rule,
+            now(),
+            result.as_deref().map_err(Clone::clone),
+        );
+        let _ = hostcalls::set_effective_context(self.id);
+    }
+}
+
+/// Records the end of a JWKS fetch and answers the streams that waited for it.
+fn finish_fetch(shared: &mut Shared, rule: usize, t: i64, result: Result<&[u8], String>) {
+    if let Some(engine) = shared.engine.as_mut() {
+        for (warn, line) in engine.fetch_done(rule, t, result) {
+            log(if warn { LogLevel::Warn } else { LogLevel::Info }, &line);
+        }
+    }
+    shared.count();
+    let ids: Vec<u32> = shared
+        .waiting
+        .iter()
+        .filter(|(_, w)| w.rule == rule)
+        .map(|(id, _)| *id)
+        .collect();
+    resume(shared, &ids, t);
+}
+
+/// Decides again, without waiting, for streams that waited for keys.
+fn resume(shared: &mut Shared, ids: &[u32], t: i64) {
+    for id in ids {
+        let Some(w) = shared.waiting.remove(id) else {
+            continue;
+        };
+        if hostcalls::set_effective_context(*id).is_err() {
+            continue;
+        }
+        let Some(engine) = shared.engine.as_mut() else {
+            continue;
+        };
+        let decision = engine.decide(&w.request, t, false);
+        shared.count();
+        if apply(decision) == Action::Continue {
+            let _ = hostcalls::resume_http_request();
+        }
+    }
+}
 
 impl RootContext for Root {
+    fn on_configure(&mut self, _size: usize) -> bool {
+        let json = hostcalls::get_buffer(
+            proxy_wasm::types::BufferType::PluginConfiguration,
+            0,
+            usize::MAX,
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        let config = match config::parse(&json) {
+            Ok(c) => c,
+            Err(e) => {
+                log(LogLevel::Error, &e.to_string());
+                return false;
+            }
+        };
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return false;
+        };
+        if shared.counters.is_empty() {
+            for m in Metric::all() {
+                let name = m.name();
+                let c = Counter::define(&format!("jwt_auth.{name}"));
+                shared.counters.insert(name, c);
+            }
+        }
+        let rules = config.jwt_rules.len();
+        shared.engine = Some(Engine::new(config, now()));
+        shared.calls.clear();
+        log(
+            LogLevel::Info,
+            &format!("configured with {rules} JWT rule(s)"),
+        );
+        drop(shared);
+        let _ = hostcalls::set_tick_period(TICK);
+        self.fetch_due();
+        true
+    }
+
+    fn on_tick(&mut self) {
+        self.fetch_due();
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        let t = now();
+        let stale: Vec<u32> = shared
+            .waiting
+            .iter()
+            .filter(|(_, w)| t - w.since > MAX_WAIT_SECONDS)
+            .map(|(id, _)| *id)
+            .collect();
+        resume(&mut shared, &stale, t);
+        let _ = hostcalls::set_effective_context(self.id);
+    }
+
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
     }
 
-    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Stream))
+    fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
+        Some(Box::new(Stream {
+            id: context_id,
+            shared: self.shared.clone(),
+        }))
     }
 }
 
-struct Stream;
+impl Root {
+    /// Starts every due JWKS fetch from the root context, so a fetch
+    /// outlives the request that asked for it.
+    fn fetch_due(&mut self) {
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        let t = now();
+        let Some(engine) = shared.engine.as_mut() else {
+            return;
+        };
+        let mut started = Vec::new();
+        let mut failed = Vec::new();
+        for rule in engine.due_fetches(t) {
+            let Some((cluster, authority, path)) = engine.fetch_target(rule) else {
+                continue;
+            };
+            let headers = vec![
+                (":method", "GET"),
+                (":path", path),
+                (":authority", authority),
+                ("accept", "application/json"),
+            ];
+            match self.dispatch_http_call(
+                cluster,
+                headers,
+                None,
+                vec![],
+                Duration::from_millis(FETCH_TIMEOUT_MS),
+            ) {
+                Ok(token) => started.push((token, rule)),
+                Err(status) => {
+                    failed.push((rule, format!("dispatch to {cluster} failed: {status:?}")))
+                }
+            }
+        }
+        shared.calls.extend(started);
+        for (rule, why) in failed {
+            finish_fetch(&mut shared, rule, t, Err(why));
+            let _ = hostcalls::set_effective_context(self.id);
+        }
+        shared.count();
+    }
+}
 
-impl Context for Stream {}
+struct Stream {
+    id: u32,
+    shared: Rc<RefCell<Shared>>,
+}
 
-impl HttpContext for Stream {}
+impl Context for Stream {
+    fn on_done(&mut self) -> bool {
+        if let Ok(mut shared) = self.shared.try_borrow_mut() {
+            shared.waiting.remove(&self.id);
+        }
+        true
+    }
+}
+
+impl HttpContext for Stream {
+    fn on_http_request_headers(&mut self, _: usize, _: bool) -> Action {
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return deny_unavailable();
+        };
+        let Some(engine) = shared.engine.as_mut() else {
+            return deny_unavailable();
+        };
+        // A client must never be able to send an output header itself.
+        for name in engine.output_headers() {
+            let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
+        }
+        let request = read_request();
+        let t = now();
+        let decision = engine.decide(&request, t, true);
+        shared.count();
+        if let Decision::Wait { rule } = decision {
+            shared.waiting.insert(
+                self.id,
+                Waiter {
+                    rule,
+                    since: t,
+                    request,
+                },
+            );
+            return Action::Pause;
+        }
+        apply(decision)
+    }
+}
+
+fn read_request() -> Request {
+    let mut req = Request::default();
+    for (name, value) in hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default() {
+        match name.as_str() {
+            ":method" => req.method = value,
+            ":scheme" => req.scheme = value,
+            ":authority" => req.authority = value,
+            ":path" => req.path = value,
+            _ => req.headers.push((name, value)),
+        }
+    }
+    req
+}
+
+/// Applies a decision to the effective stream.
+fn apply(decision: Decision) -> Action {
+    match decision {
+        Decision::Continue(mutations) => {
+            let changed = !mutations.is_empty();
+            for m in mutations {
+                let (name, value) = match m {
+                    Mutation::SetHeader(n, v) => (n, Some(v)),
+                    Mutation::Remove(Removal::Header(n)) => (n, None),
+                    Mutation::Remove(Removal::Path(p)) => (":path".to_string(), Some(p)),
+                    Mutation::Remove(Removal::Cookie(c)) => ("cookie".to_string(), c),
+                };
+                let _ =
+                    hostcalls::set_map_value(MapType::HttpRequestHeaders, &name, value.as_deref());
+            }
+            if changed {
+                clear_route_cache();
+            }
+            Action::Continue
+        }
+        Decision::Deny(d) => {
+            let headers: Vec<(&str, &str)> = d
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let _ = hostcalls::send_http_response(d.status, headers, Some(d.body.as_bytes()));
+            Action::Pause
+        }
+        Decision::Wait { .. } => deny_unavailable(),
+    }
+}
+
+fn deny_unavailable() -> Action {
+    let _ = hostcalls::send_http_response(
+        503,
+        vec![("content-type", "application/json")],
+        Some(br#"{"error":"service_unavailable","reason":"not_configured"}"#),
+    );
+    Action::Pause
+}

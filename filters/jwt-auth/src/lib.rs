@@ -1,5 +1,19 @@
 //! jwt-auth filter. Plain logic lives in modules that know nothing of proxy-wasm;
 //! the proxy-wasm glue is compiled for wasm32 only.
 
+pub mod b64;
+pub mod cache;
+pub mod claims;
+pub mod config;
+pub mod crypto;
+pub mod engine;
+pub mod extract;
+pub mod jwks;
+pub mod remote;
+pub mod requirement;
+pub mod response;
+pub mod rsa;
+pub mod verify;
+
 #[cfg(target_arch = "wasm32")]
 mod glue;

@@ -1,0 +1,679 @@
+//! How the pluginConfig JSON becomes a compiled configuration: field names of
+//! Istio's RequestAuthentication `jwtRules`, the rest after Envoy's
+//! `jwt_authn`. Every bad field is named, not only the first.
+
+use crate::jwks::{self, KeySet};
+use filters_common::{parse_config, ConfigErrors};
+use serde::Deserialize;
+
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
+/// Envoy's `remote_jwks.cache_duration` default (10 minutes).
+pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
+pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawConfig {
+    #[serde(default)]
+    jwt_rules: Vec<RawJwtRule>,
+    #[serde(default)]
+    rules: Vec<RawRequirementRule>,
+    default_requirement: Option<Requirement>,
+    max_token_bytes: Option<usize>,
+    token_cache: Option<RawTokenCache>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawJwtRule {
+    issuer: Option<String>,
+    #[serde(default)]
+    audiences: Vec<String>,
+    jwks: Option<String>,
+    jwks_uri: Option<String>,
+    jwks_cluster: Option<String>,
+    jwks_cache_seconds: Option<u64>,
+    from_headers: Option<Vec<RawFromHeader>>,
+    from_params: Option<Vec<String>>,
+    from_cookies: Option<Vec<String>>,
+    output_payload_to_header: Option<String>,
+    #[serde(default)]
+    output_claim_to_headers: Vec<RawClaimHeader>,
+    #[serde(default)]
+    forward_original_token: bool,
+    clock_skew_seconds: Option<u64>,
+    require_expiration: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFromHeader {
+    name: String,
+    #[serde(default)]
+    prefix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClaimHeader {
+    header: String,
+    claim: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequirementRule {
+    #[serde(rename = "match")]
+    matcher: RawMatch,
+    requirement: Requirement,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatch {
+    prefix: Option<String>,
+    exact: Option<String>,
+    regex: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawTokenCache {
+    max_entries: Option<usize>,
+}
+
+/// What a request needs to pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A valid token is required.
+    Required,
+    /// No token passes; a token that is present must be valid.
+    AllowMissing,
+    /// Not checked.
+    None,
+}
+
+/// Where a token is looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Header { name: String, prefix: String },
+    Param(String),
+    Cookie(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimHeader {
+    pub header: String,
+    /// The dotted claim path, split.
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    Inline(KeySet),
+    Remote(RemoteJwks),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteJwks {
+    pub uri: String,
+    pub cluster: String,
+    pub authority: String,
+    pub path: String,
+    pub cache_seconds: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtRule {
+    pub issuer: String,
+    pub audiences: Vec<String>,
+    pub keys: KeySource,
+    pub locations: Vec<Location>,
+    pub output_payload_to_header: Option<String>,
+    pub output_claim_to_headers: Vec<ClaimHeader>,
+    pub forward_original_token: bool,
+    pub clock_skew_seconds: u64,
+    pub require_expiration: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum PathMatch {
+    Prefix(String),
+    Exact(String),
+    Regex(regex_lite::Regex),
+}
+
+#[derive(Debug, Clone)]
+pub struct RequirementRule {
+    pub matcher: PathMatch,
+    pub requirement: Requirement,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub jwt_rules: Vec<JwtRule>,
+    pub rules: Vec<RequirementRule>,
+    pub default_requirement: Requirement,
+    pub max_token_bytes: usize,
+    pub cache_max_entries: usize,
+}
+
+impl Config {
+    /// Every configured output header, removed from each request first.
+    pub fn output_headers(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for rule in &self.jwt_rules {
+            let names = rule
+                .output_claim_to_headers
+                .iter()
+                .map(|c| &c.header)
+                .chain(&rule.output_payload_to_header);
+            for name in names {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
+    let raw: RawConfig = parse_config(json)?;
+    let mut errors = ConfigErrors::new();
+    if raw.jwt_rules.is_empty() {
+        errors.add("jwtRules", "at least one rule is required");
+    }
+    let mut jwt_rules = Vec::new();
+    for (i, r) in raw.jwt_rules.into_iter().enumerate() {
+        if let Some(rule) = jwt_rule(r, &format!("jwtRules[{i}]"), &mut errors) {
+            if jwt_rules.iter().any(|o: &JwtRule| o.issuer == rule.issuer) {
+                errors.add(
+                    format!("jwtRules[{i}].issuer"),
+                    "another rule has the same issuer (the token's iss picks the rule)",
+                );
+            }
+            jwt_rules.push(rule);
+        }
+    }
+    let mut rules = Vec::new();
+    for (i, r) in raw.rules.into_iter().enumerate() {
+        let at = format!("rules[{i}].match");
+        let m = r.matcher;
+        let given = [m.prefix.is_some(), m.exact.is_some(), m.regex.is_some()];
+        if given.iter().filter(|g| **g).count() != 1 {
+            errors.add(at, "exactly one of prefix, exact, regex is required");
+            continue;
+        }
+        let matcher = if let Some(p) = m.prefix {
+            PathMatch::Prefix(p)
+        } else if let Some(e) = m.exact {
+            PathMatch::Exact(e)
+        } else if let Some(re) = m.regex {
+            // The whole path must match, as in Envoy's safe_regex.
+            match regex_lite::Regex::new(&format!("^(?:{re})$")) {
+                Ok(r) => PathMatch::Regex(r),
+                Err(e) => {
+                    errors.add(format!("{at}.regex"), format!("invalid regex: {e}"));
+                    continue;
+                }
+            }
+        } else {
+            continue;
+        };
+        rules.push(RequirementRule {
+            matcher,
+            requirement: r.requirement,
+        });
+    }
+    let max_token_bytes = raw.max_token_bytes.unwrap_or(DEFAULT_MAX_TOKEN_BYTES);
+    if max_token_bytes == 0 {
+        errors.add("maxTokenBytes", "must be positive");
+    }
+    let cache_max_entries = raw
+        .token_cache
+        .and_then(|c| c.max_entries)
+        .unwrap_or(DEFAULT_CACHE_ENTRIES);
+    let config = Config {
+        jwt_rules,
+        rules,
+        default_requirement: raw.default_requirement.unwrap_or(Requirement::Required),
+        max_token_bytes,
+        cache_max_entries,
+    };
+    errors.into_result(config)
+}
+
+fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRule> {
+    let before = errors.errors.len();
+    let issuer = match r.issuer {
+        Some(i) if !i.is_empty() => i,
+        _ => {
+            errors.add(format!("{at}.issuer"), "is required");
+            String::new()
+        }
+    };
+    for (i, a) in r.audiences.iter().enumerate() {
+        if a.is_empty() {
+            errors.add(format!("{at}.audiences[{i}]"), "must not be empty");
+        }
+    }
+    let keys = match (r.jwks, r.jwks_uri) {
+        (Some(_), Some(_)) => {
+            errors.add(
+                format!("{at}.jwks"),
+                "give either jwks or jwksUri, not both",
+            );
+            None
+        }
+        (None, None) => {
+            errors.add(format!("{at}.jwks"), "one of jwks or jwksUri is required");
+            None
+        }
+        (Some(doc), None) => {
+            if r.jwks_cluster.is_some() {
+                errors.add(format!("{at}.jwksCluster"), "only used with jwksUri");
+            }
+            if r.jwks_cache_seconds.is_some() {
+                errors.add(format!("{at}.jwksCacheSeconds"), "only used with jwksUri");
+            }
+            let (set, problems) = jwks::parse(doc.as_bytes());
+            for p in &problems {
+                errors.add(format!("{at}.jwks"), p.to_string());
+            }
+            problems.is_empty().then_some(KeySource::Inline(set))
+        }
+        (None, Some(uri)) => remote(at, uri, r.jwks_cluster, r.jwks_cache_seconds, errors),
+    };
+    let mut locations = Vec::new();
+    let none_given =
+        r.from_headers.is_none() && r.from_params.is_none() && r.from_cookies.is_none();
+    let from_headers = match r.from_headers {
+        Some(h) => h,
+        None if none_given => vec![RawFromHeader {
+            name: "authorization".into(),
+            prefix: "Bearer ".into(),
+        }],
+        None => Vec::new(),
+    };
+    for (i, h) in from_headers.into_iter().enumerate() {
+        check_header_name(&h.name, &format!("{at}.fromHeaders[{i}].name"), errors);
+        locations.push(Location::Header {
+            name: h.name,
+            prefix: h.prefix,
+        });
+    }
+    let from_params = match r.from_params {
+        Some(p) => p,
+        None if none_given => vec!["access_token".into()],
+        None => Vec::new(),
+    };
+    for (i, p) in from_params.into_iter().enumerate() {
+        if p.is_empty() || p.contains(['&', '=', '?', '#']) {
+            errors.add(
+                format!("{at}.fromParams[{i}]"),
+                "must be a non-empty parameter name",
+            );
+        }
+        locations.push(Location::Param(p));
+    }
+    for (i, c) in r.from_cookies.unwrap_or_default().into_iter().enumerate() {
+        if c.is_empty() || !c.bytes().all(is_tchar) {
+            errors.add(
+                format!("{at}.fromCookies[{i}]"),
+                "must be a valid cookie name",
+            );
+        }
+        locations.push(Location::Cookie(c));
+    }
+    if locations.is_empty() {
+        errors.add(format!("{at}.fromHeaders"), "no token location left");
+    }
+    let token_headers: Vec<&str> = locations
+        .iter()
+        .filter_map(|l| match l {
+            Location::Header { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut output_claim_to_headers = Vec::new();
+    for (i, c) in r.output_claim_to_headers.into_iter().enumerate() {
+        let h_at = format!("{at}.outputClaimToHeaders[{i}]");
+        check_output_header(&c.header, &token_headers, &format!("{h_at}.header"), errors);
+        let path: Vec<String> = c.claim.split('.').map(str::to_string).collect();
+        if path.iter().any(String::is_empty) {
+            errors.add(
+                format!("{h_at}.claim"),
+                "must be a claim name or a dotted path",
+            );
+        }
+        output_claim_to_headers.push(ClaimHeader {
+            header: c.header,
+            path,
+        });
+    }
+    if let Some(h) = &r.output_payload_to_header {
+        check_output_header(
+            h,
+            &token_headers,
+            &format!("{at}.outputPayloadToHeader"),
+            errors,
+        );
+    }
+    if errors.errors.len() != before {
+        return None;
+    }
+    Some(JwtRule {
+        issuer,
+        audiences: r.audiences,
+        keys: keys?,
+        locations,
+        output_payload_to_header: r.output_payload_to_header,
+        output_claim_to_headers,
+        forward_original_token: r.forward_original_token,
+        clock_skew_seconds: r.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS),
+        require_expiration: r.require_expiration.unwrap_or(true),
+    })
+}
+
+fn remote(
+    at: &str,
+    uri: String,
+    cluster: Option<String>,
+    cache_seconds: Option<u64>,
+    errors: &mut ConfigErrors,
+) -> Option<KeySource> {
+    let cluster = match cluster {
+        Some(c) if !c.is_empty() => Some(c),
+        _ => {
+            errors.add(
+                format!("{at}.jwksCluster"),
+                "is required with jwksUri (the Envoy cluster that serves it)",
+            );
+            None
+        }
+    };
+    let cache_seconds = cache_seconds.unwrap_or(DEFAULT_JWKS_CACHE_SECONDS);
+    if cache_seconds == 0 {
+        errors.add(format!("{at}.jwksCacheSeconds"), "must be positive");
+    }
+    let parsed = split_uri(&uri);
+    if parsed.is_none() {
+        errors.add(
+            format!("{at}.jwksUri"),
+            "must be an absolute http:// or https:// URI with a host",
+        );
+    }
+    let (authority, path) = parsed?;
+    Some(KeySource::Remote(RemoteJwks {
+        cluster: cluster?,
+        uri,
+        authority,
+        path,
+        cache_seconds,
+    }))
+}
+
+/// `http(s)://authority/path?query` → (authority, path-and-query).
+fn split_uri(uri: &str) -> Option<(String, String)> {
+    let rest = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))?;
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (rest.get(..i)?, rest.get(i..)?),
+        None => (rest, "/"),
+    };
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    let valid = !authority.is_empty()
+        && !authority.contains('@')
+        && authority.bytes().all(|b| b.is_ascii_graphic())
+        && !path.contains('#')
+        && path.bytes().all(|b| b.is_ascii_graphic());
+    valid.then(|| (authority.to_string(), path))
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn check_header_name(name: &str, at: &str, errors: &mut ConfigErrors) -> bool {
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        errors.add(at, format!("{name:?} is not a valid header name"));
+        false
+    } else if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        errors.add(at, format!("{name:?} must be lowercase"));
+        false
+    } else {
+        true
+    }
+}
+
+fn check_output_header(name: &str, token_headers: &[&str], at: &str, errors: &mut ConfigErrors) {
+    if !check_header_name(name, at, errors) {
+        return;
+    }
+    if matches!(
+        name,
+        "host" | "connection" | "content-length" | "transfer-encoding" | "te" | "upgrade"
+    ) {
+        errors.add(at, format!("{name:?} cannot be an output header"));
+    } else if token_headers.contains(&name) {
+        errors.add(at, format!("{name:?} is also a token header"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWKS: &str = r#"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"alg\":\"HS256\"}]}"#;
+
+    fn ok(json: &str) -> Config {
+        parse(json.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn fields(json: &str) -> Vec<String> {
+        parse(json.as_bytes())
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {json}"))
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn defaults_follow_istio_and_envoy() {
+        let c = ok(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}]}}"#
+        ));
+        let r = &c.jwt_rules[0];
+        assert_eq!(
+            r.locations,
+            vec![
+                Location::Header {
+                    name: "authorization".into(),
+                    prefix: "Bearer ".into()
+                },
+                Location::Param("access_token".into())
+            ]
+        );
+        assert_eq!(r.clock_skew_seconds, 60);
+        assert!(r.require_expiration);
+        assert!(!r.forward_original_token);
+        assert_eq!(c.default_requirement, Requirement::Required);
+        assert_eq!(c.max_token_bytes, 8192);
+        assert_eq!(c.cache_max_entries, 10_000);
+        assert!(matches!(&r.keys, KeySource::Inline(k) if k.keys.len() == 1));
+    }
+
+    #[test]
+    fn any_location_given_replaces_all_defaults() {
+        let c = ok(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","fromCookies":["token"]}}]}}"#
+        ));
+        assert_eq!(
+            c.jwt_rules[0].locations,
+            vec![Location::Cookie("token".into())]
+        );
+    }
+
+    #[test]
+    fn full_example_is_accepted() {
+        let c = ok(r#"{
+          "jwtRules": [{
+            "issuer": "https://auth.example.com",
+            "audiences": ["kfaas"],
+            "jwksUri": "http://jwks.auth.svc.cluster.local/keys",
+            "jwksCluster": "outbound|80||jwks.auth.svc.cluster.local",
+            "jwksCacheSeconds": 300,
+            "fromHeaders": [{"name": "authorization", "prefix": "Bearer "}],
+            "fromParams": ["access_token"],
+            "fromCookies": ["token"],
+            "outputPayloadToHeader": "x-jwt-payload",
+            "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}, {"header": "x-jwt-org", "claim": "org.id"}],
+            "forwardOriginalToken": false,
+            "clockSkewSeconds": 30,
+            "requireExpiration": false
+          }],
+          "rules": [
+            {"match": {"prefix": "/faas/api/public/"}, "requirement": "allow_missing"},
+            {"match": {"exact": "/healthz"}, "requirement": "none"},
+            {"match": {"regex": "/v[0-9]+/open"}, "requirement": "none"}
+          ],
+          "defaultRequirement": "allow_missing",
+          "maxTokenBytes": 4096,
+          "tokenCache": {"maxEntries": 5}
+        }"#);
+        let r = &c.jwt_rules[0];
+        let KeySource::Remote(remote) = &r.keys else {
+            panic!()
+        };
+        assert_eq!(remote.authority, "jwks.auth.svc.cluster.local");
+        assert_eq!(remote.path, "/keys");
+        assert_eq!(remote.cache_seconds, 300);
+        assert_eq!(r.output_claim_to_headers[1].path, vec!["org", "id"]);
+        assert_eq!(r.clock_skew_seconds, 30);
+        assert!(!r.require_expiration);
+        assert_eq!(c.rules.len(), 3);
+        assert_eq!(c.default_requirement, Requirement::AllowMissing);
+        assert_eq!(c.cache_max_entries, 5);
+        assert_eq!(
+            c.output_headers(),
+            vec!["x-jwt-sub", "x-jwt-org", "x-jwt-payload"]
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let got = fields(
+            r#"{"jwtRules":[
+              {"audiences":[""],"jwks":"{}","fromHeaders":[{"name":"X-Token"},{"name":"a b"}],
+               "fromParams":[""],"fromCookies":["a;b"],
+               "outputClaimToHeaders":[{"header":"x-sub","claim":"a..b"},{"header":"Host","claim":"s"}],
+               "outputPayloadToHeader":"x-token"},
+              {"issuer":"j","jwksUri":"ftp://x/keys","jwksCacheSeconds":0},
+              {"issuer":"k","jwks":"{\"keys\":[]}","jwksUri":"http://a/b"},
+              {"issuer":"k"}
+            ],
+            "rules":[{"match":{"prefix":"/a","exact":"/b"},"requirement":"none"},
+                     {"match":{"regex":"("},"requirement":"required"}],
+            "maxTokenBytes":0}"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "jwtRules[0].issuer",
+                "jwtRules[0].audiences[0]",
+                "jwtRules[0].jwks",
+                "jwtRules[0].fromHeaders[0].name",
+                "jwtRules[0].fromHeaders[1].name",
+                "jwtRules[0].fromParams[0]",
+                "jwtRules[0].fromCookies[0]",
+                "jwtRules[0].outputClaimToHeaders[0].claim",
+                "jwtRules[0].outputClaimToHeaders[1].header",
+                "jwtRules[1].jwksCluster",
+                "jwtRules[1].jwksCacheSeconds",
+                "jwtRules[1].jwksUri",
+                "jwtRules[2].jwks",
+                "jwtRules[3].jwks",
+                "rules[0].match",
+                "rules[1].match.regex",
+                "maxTokenBytes",
+            ]
+        );
+    }
+
+    #[test]
+    fn output_header_may_not_be_a_token_header() {
+        let got = fields(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","outputPayloadToHeader":"authorization"}}]}}"#
+        ));
+        assert_eq!(got, vec!["jwtRules[0].outputPayloadToHeader"]);
+    }
+
+    #[test]
+    fn unknown_fields_wrong_types_and_duplicates_are_refused() {
+        assert_eq!(
+            fields(r#"{"jwtRules":[{"issuer":"i","jwk":"x"}]}"#),
+            vec!["jwtRules[0].jwk"]
+        );
+        assert_eq!(
+            fields(r#"{"jwtRules":[{"issuer":5}]}"#),
+            vec!["jwtRules[0].issuer"]
+        );
+        assert_eq!(
+            fields(r#"{"defaultRequirement":"maybe"}"#),
+            vec!["defaultRequirement"]
+        );
+        assert_eq!(
+            fields(r#"{"tokenCache":{"size":1}}"#),
+            vec!["tokenCache.size"]
+        );
+        assert_eq!(fields("{}"), vec!["jwtRules"]);
+        assert_eq!(
+            fields(&format!(
+                r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}},{{"issuer":"i","jwks":"{JWKS}"}}]}}"#
+            )),
+            vec!["jwtRules[1].issuer"]
+        );
+    }
+
+    #[test]
+    fn small_rsa_keys_are_refused_at_configuration() {
+        // A 1024-bit modulus.
+        let n = crate::b64::encode(&[0xc3; 128]);
+        let got = parse(
+            format!(
+                r#"{{"jwtRules":[{{"issuer":"i","jwks":"{{\"keys\":[{{\"kty\":\"RSA\",\"n\":\"{n}\",\"e\":\"AQAB\"}}]}}"}}]}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(got.fields(), vec!["jwtRules[0].jwks"]);
+        assert!(
+            got.to_string()
+                .contains("keys[0].n: RSA modulus of 1024 bits is too small"),
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn uri_split() {
+        assert_eq!(
+            split_uri("https://a.b:8443/x/y?z=1"),
+            Some(("a.b:8443".into(), "/x/y?z=1".into()))
+        );
+        assert_eq!(split_uri("http://a"), Some(("a".into(), "/".into())));
+        assert_eq!(split_uri("http://a?x"), Some(("a".into(), "/?x".into())));
+        assert_eq!(split_uri("http:///x"), None);
+        assert_eq!(split_uri("http://u@a/x"), None);
+        assert_eq!(split_uri("a/x"), None);
+    }
+}

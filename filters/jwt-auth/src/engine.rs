@@ -1,0 +1,348 @@
+//! What the filter decides for one request, knowing nothing of proxy-wasm:
+//! requirement, token, verification (cache first), outputs. Also holds the
+//! keys per rule and the remote JWKS state the glue drives.
+
+use crate::cache::{self, Entry, TokenCache};
+use crate::config::{Config, JwtRule, KeySource, Location, Requirement};
+use crate::extract::{self, Found, Removal, Request};
+use crate::jwks::{self, KeySet};
+use crate::remote::Remote;
+use crate::requirement;
+use crate::response::{self, Denial};
+use crate::verify::{self, Failure};
+use sha2::{Digest, Sha256};
+use std::rc::Rc;
+
+/// Counted events; the glue maps them to proxy-wasm counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Allowed,
+    Denied(Failure),
+    CacheHit,
+    CacheMiss,
+    JwksFetchSuccess,
+    JwksFetchFailure,
+}
+
+impl Metric {
+    /// The counter name without the `jwt_auth.` prefix.
+    pub fn name(self) -> String {
+        match self {
+            Metric::Allowed => "allowed".into(),
+            Metric::Denied(f) => format!("denied.{}", f.name()),
+            Metric::CacheHit => "cache.hit".into(),
+            Metric::CacheMiss => "cache.miss".into(),
+            Metric::JwksFetchSuccess => "jwks_fetch.success".into(),
+            Metric::JwksFetchFailure => "jwks_fetch.failure".into(),
+        }
+    }
+
+    pub fn all() -> Vec<Metric> {
+        let mut all = vec![Metric::Allowed];
+        all.extend(Failure::ALL.iter().map(|f| Metric::Denied(*f)));
+        all.extend([
+            Metric::CacheHit,
+            Metric::CacheMiss,
+            Metric::JwksFetchSuccess,
+            Metric::JwksFetchFailure,
+        ]);
+        all
+    }
+}
+
+/// A change to the request on its way upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mutation {
+    SetHeader(String, String),
+    Remove(Removal),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Pass upstream after these changes.
+    Continue(Vec<Mutation>),
+    Deny(Denial),
+    /// Wait for rule `rule`'s JWKS (fetched by the root on its next tick).
+    Wait {
+        rule: usize,
+    },
+}
+
+/// Log lines for the operator, with whether they are warnings.
+pub type Logs = Vec<(bool, String)>;
+
+struct RuleKeys {
+    set: Option<KeySet>,
+    /// Bumped whenever the keys change, so cached verifications made with
+    /// older keys are not trusted.
+    generation: u64,
+    last_doc: Option<[u8; 32]>,
+    remote: Option<Remote>,
+}
+
+pub struct Engine {
+    config: Config,
+    keys: Vec<RuleKeys>,
+    cache: TokenCache,
+    locations: Vec<Location>,
+    output_headers: Vec<String>,
+    metrics: Vec<Metric>,
+}
+
+enum Refusal {
+    Fail(Failure),
+    Wait { rule: usize },
+}
+
+impl From<Failure> for Refusal {
+    fn from(f: Failure) -> Self {
+        Refusal::Fail(f)
+    }
+}
+
+impl Engine {
+    pub fn new(config: Config, now: i64) -> Self {
+        let keys = config
+            .jwt_rules
+            .iter()
+            .map(|r| match &r.keys {
+                KeySource::Inline(set) => RuleKeys {
+                    set: Some(set.clone()),
+                    generation: 0,
+                    last_doc: None,
+                    remote: None,
+                },
+                KeySource::Remote(spec) => RuleKeys {
+                    set: None,
+                    generation: 0,
+                    last_doc: None,
+                    remote: Some(Remote::new(spec.clone(), now)),
+                },
+            })
+            .collect();
+        let mut locations: Vec<Location> = Vec::new();
+        for l in config.jwt_rules.iter().flat_map(|r| &r.locations) {
+            if !locations.contains(l) {
+                locations.push(l.clone());
+            }
+        }
+        Engine {
+            cache: TokenCache::new(config.cache_max_entries),
+            output_headers: config.output_headers(),
+            locations,
+            keys,
+            config,
+            metrics: Vec::new(),
+        }
+    }
+
+    /// Headers removed from every request before anything is decided.
+    pub fn output_headers(&self) -> &[String] {
+        &self.output_headers
+    }
+
+    /// Events counted since the last call.
+    pub fn take_metrics(&mut self) -> Vec<Metric> {
+        std::mem::take(&mut self.metrics)
+    }
+
+    pub fn decide(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
+        let requirement = requirement::for_request(&self.config, req);
+        if requirement == Requirement::None {
+            return Decision::Continue(Vec::new());
+        }
+        let Some(found) = extract::find(req, &self.locations) else {
+            if requirement == Requirement::AllowMissing {
+                return Decision::Continue(Vec::new());
+            }
+            return self.deny(Failure::Missing, req);
+        };
+        match self.verify(&found, now, may_wait) {
+            Ok(entry) => {
+                self.metrics.push(Metric::Allowed);
+                Decision::Continue(self.outputs(req, &found, &entry))
+            }
+            Err(Refusal::Fail(f)) => self.deny(f, req),
+            Err(Refusal::Wait { rule }) => Decision::Wait { rule },
+        }
+    }
+
+    fn deny(&mut self, f: Failure, req: &Request) -> Decision {
+        self.metrics.push(Metric::Denied(f));
+        let scheme = if req.scheme.is_empty() {
+            "http"
+        } else {
+            &req.scheme
+        };
+        let realm = format!("{scheme}://{}{}", req.authority, req.path_without_query());
+        Decision::Deny(response::deny(f, &realm))
+    }
+
+    fn rule(&self, i: usize) -> Result<&JwtRule, Failure> {
+        self.config.jwt_rules.get(i).ok_or(Failure::Issuer)
+    }
+
+    fn verify(&mut self, found: &Found, now: i64, may_wait: bool) -> Result<Entry, Refusal> {
+        let key = cache::key(&found.token);
+        if let Some(entry) = self.cache.get(&key, now) {
+            let current = self.keys.get(entry.rule).map(|k| k.generation);
+            if current == Some(entry.generation) {
+                self.metrics.push(Metric::CacheHit);
+                let rule = self.rule(entry.rule)?;
+                if !rule.locations.contains(&found.location) {
+                    return Err(Failure::Issuer.into());
+                }
+                verify::check_times(entry.times, rule, now)?;
+                return Ok(entry);
+            }
+            self.cache.remove(&key);
+        }
+        self.metrics.push(Metric::CacheMiss);
+        let parsed = verify::parse(&found.token, self.config.max_token_bytes)?;
+        let index = self
+            .config
+            .jwt_rules
+            .iter()
+            .position(|r| Some(&r.issuer) == parsed.issuer.as_ref())
+            .ok_or(Failure::Issuer)?;
+        let rule = self.rule(index)?;
+        if !rule.locations.contains(&found.location) {
+            return Err(Failure::Issuer.into());
+        }
+        let skew = i64::try_from(rule.clock_skew_seconds).unwrap_or(i64::MAX);
+        let rk = self.keys.get_mut(index).ok_or(Failure::Issuer)?;
+        let Some(set) = &rk.set else {
+            let wait = may_wait && rk.remote.as_mut().is_some_and(|r| r.wait_for_first(now));
+            return Err(if wait {
+                Refusal::Wait { rule: index }
+            } else {
+                Refusal::Fail(Failure::JwksUnavailable)
+            });
+        };
+        if verify::kid_unknown(&parsed, set)
+            && may_wait
+            && rk.remote.as_mut().is_some_and(|r| r.wait_for_kid(now))
+        {
+            return Err(Refusal::Wait { rule: index });
+        }
+        verify::signature(&parsed, set)?;
+        let generation = rk.generation;
+        let rule = self.rule(index)?;
+        let times = verify::times(&parsed.claims)?;
+        verify::check_times(times, rule, now)?;
+        verify::check_audience(&parsed.claims, rule)?;
+        let entry = Entry {
+            rule: index,
+            generation,
+            payload_b64: Rc::from(parsed.payload_b64),
+            claims: Rc::new(parsed.claims),
+            times,
+            valid_until: times.exp.map(|e| e.saturating_add(skew)),
+        };
+        self.cache.put(key, entry.clone());
+        Ok(entry)
+    }
+
+    fn outputs(&self, req: &Request, found: &Found, entry: &Entry) -> Vec<Mutation> {
+        let mut out = Vec::new();
+        let Some(rule) = self.config.jwt_rules.get(entry.rule) else {
+            return out;
+        };
+        for ch in &rule.output_claim_to_headers {
+            if let Some(v) = crate::claims::header_value(&entry.claims, &ch.path) {
+                out.push(Mutation::SetHeader(ch.header.clone(), v));
+            }
+        }
+        if let Some(h) = &rule.output_payload_to_header {
+            out.push(Mutation::SetHeader(
+                h.clone(),
+                entry.payload_b64.to_string(),
+            ));
+        }
+        if !rule.forward_original_token {
+            out.push(Mutation::Remove(extract::removal(req, &found.location)));
+        }
+        out
+    }
+
+    /// Remote rules whose scheduled fetch is due; each is marked in flight.
+    pub fn due_fetches(&mut self, now: i64) -> Vec<usize> {
+        let mut due = Vec::new();
+        for (i, k) in self.keys.iter_mut().enumerate() {
+            if let Some(r) = k.remote.as_mut().filter(|r| r.due(now)) {
+                r.start();
+                due.push(i);
+            }
+        }
+        due
+    }
+
+    /// (cluster, authority, path) of rule `i`'s JWKS.
+    pub fn fetch_target(&self, i: usize) -> Option<(&str, &str, &str)> {
+        let r = self.keys.get(i)?.remote.as_ref()?;
+        Some((&r.spec.cluster, &r.spec.authority, &r.spec.path))
+    }
+
+    /// A fetch of rule `i`'s JWKS ended: `Ok(body)` of a 200, or why not.
+    /// A failed or malformed answer keeps the last good keys.
+    pub fn fetch_done(&mut self, i: usize, now: i64, result: Result<&[u8], String>) -> Logs {
+        let mut logs = Logs::new();
+        let issuer = self.rule(i).map(|r| r.issuer.clone()).unwrap_or_default();
+        let Some(rk) = self.keys.get_mut(i) else {
+            return logs;
+        };
+        let Some(remote) = rk.remote.as_mut() else {
+            return logs;
+        };
+        let uri = remote.spec.uri.clone();
+        let outcome = result.and_then(|body| {
+            let (set, problems) = jwks::parse(body);
+            for p in &problems {
+                logs.push((true, format!("JWKS {uri} for {issuer}: {p}")));
+            }
+            if set.keys.is_empty() {
+                Err("no usable key".to_string())
+            } else {
+                Ok((set, Sha256::digest(body).into()))
+            }
+        });
+        match outcome {
+            Ok((set, digest)) => {
+                remote.succeeded(now);
+                if rk.last_doc != Some(digest) {
+                    let first = rk.set.is_none();
+                    logs.push((
+                        false,
+                        format!(
+                            "JWKS {uri} for {issuer}: {} {} key(s)",
+                            if first { "loaded" } else { "updated to" },
+                            set.keys.len()
+                        ),
+                    ));
+                    rk.set = Some(set);
+                    rk.last_doc = Some(digest);
+                    rk.generation += 1;
+                }
+                self.metrics.push(Metric::JwksFetchSuccess);
+            }
+            Err(why) => {
+                remote.failed(now, rk.set.is_some());
+                let kept = if rk.set.is_some() {
+                    "keeping the last good keys"
+                } else {
+                    "no keys yet"
+                };
+                logs.push((
+                    true,
+                    format!("JWKS {uri} for {issuer} failed: {why}; {kept}"),
+                ));
+                self.metrics.push(Metric::JwksFetchFailure);
+            }
+        }
+        logs
+    }
+
+    pub fn cached_tokens(&self) -> usize {
+        self.cache.len()
+    }
+}

@@ -1,0 +1,332 @@
+//! How a JWKS document becomes verification keys: each key parsed and checked
+//! once (curve points validated, RSA size checked), with its algorithm pinned.
+
+use crate::b64;
+use crate::rsa::RsaPublic;
+use serde_json::{Map, Value};
+
+/// The JWS algorithms this filter accepts. `none` is not one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Alg {
+    HS256,
+    HS384,
+    HS512,
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    EdDSA,
+}
+
+impl Alg {
+    pub fn from_name(name: &str) -> Option<Alg> {
+        Some(match name {
+            "HS256" => Alg::HS256,
+            "HS384" => Alg::HS384,
+            "HS512" => Alg::HS512,
+            "RS256" => Alg::RS256,
+            "RS384" => Alg::RS384,
+            "RS512" => Alg::RS512,
+            "PS256" => Alg::PS256,
+            "PS384" => Alg::PS384,
+            "PS512" => Alg::PS512,
+            "ES256" => Alg::ES256,
+            "ES384" => Alg::ES384,
+            "EdDSA" => Alg::EdDSA,
+            _ => return None,
+        })
+    }
+}
+
+/// Verification material of one key, parsed and validated.
+#[derive(Debug, Clone)]
+pub enum KeyMaterial {
+    Rsa(RsaPublic),
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+    Hmac(Vec<u8>),
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+impl KeyMaterial {
+    /// Whether this kind of key can verify `alg` at all (no kty confusion).
+    pub fn fits(&self, alg: Alg) -> bool {
+        use Alg::*;
+        match self {
+            KeyMaterial::Rsa(_) => matches!(alg, RS256 | RS384 | RS512 | PS256 | PS384 | PS512),
+            KeyMaterial::P256(_) => alg == ES256,
+            KeyMaterial::P384(_) => alg == ES384,
+            KeyMaterial::Hmac(_) => matches!(alg, HS256 | HS384 | HS512),
+            KeyMaterial::Ed25519(_) => alg == EdDSA,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Jwk {
+    pub kid: Option<String>,
+    /// The JWK's `alg`; when absent, any algorithm of the key's kind.
+    pub alg: Option<Alg>,
+    pub material: KeyMaterial,
+}
+
+impl Jwk {
+    /// The token's `alg` must be this key's algorithm.
+    pub fn accepts(&self, alg: Alg) -> bool {
+        self.material.fits(alg) && self.alg.is_none_or(|a| a == alg)
+    }
+}
+
+/// The usable keys of one JWKS.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    pub keys: Vec<Jwk>,
+}
+
+/// One problem in a JWKS, `at` being a path such as `keys[2].n`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.at.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.at, self.message)
+        }
+    }
+}
+
+/// Parses a JWKS (`{"keys": [...]}`). Keys meant for encryption (`use` other
+/// than `sig`) and key types this filter does not verify with are skipped;
+/// every malformed key is reported. The caller decides whether problems are
+/// fatal (configuration) or only logged (a remote refresh).
+pub fn parse(json: &[u8]) -> (KeySet, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut set = KeySet::default();
+    let doc: Value = match serde_json::from_slice(json) {
+        Ok(v) => v,
+        Err(e) => {
+            problems.push(problem("", format!("not JSON: {e}")));
+            return (set, problems);
+        }
+    };
+    let Some(keys) = doc.get("keys").and_then(Value::as_array) else {
+        problems.push(problem(
+            "keys",
+            "a JWKS must be an object with a `keys` array",
+        ));
+        return (set, problems);
+    };
+    for (i, key) in keys.iter().enumerate() {
+        let at = format!("keys[{i}]");
+        let Some(obj) = key.as_object() else {
+            problems.push(problem(&at, "must be an object"));
+            continue;
+        };
+        match parse_key(obj) {
+            Ok(Some(jwk)) => set.keys.push(jwk),
+            Ok(None) => {}
+            Err((field, message)) => problems.push(problem(&format!("{at}.{field}"), message)),
+        }
+    }
+    if set.keys.is_empty() && problems.is_empty() {
+        problems.push(problem("keys", "no signing key this filter can use"));
+    }
+    (set, problems)
+}
+
+fn problem(at: &str, message: impl Into<String>) -> Problem {
+    Problem {
+        at: at.to_string(),
+        message: message.into(),
+    }
+}
+
+type KeyError = (&'static str, String);
+
+fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
+    let text = |field: &'static str| -> Result<Option<&str>, KeyError> {
+        match obj.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err((field, "must be a string".into())),
+        }
+    };
+    let bytes = |field: &'static str| -> Result<Vec<u8>, KeyError> {
+        let s = text(field)?.ok_or((field, "is required".to_string()))?;
+        b64::decode_lenient(s).ok_or((field, "is not base64url".to_string()))
+    };
+    let kty = text("kty")?.ok_or(("kty", "is required".to_string()))?;
+    if let Some(u) = text("use")? {
+        if u != "sig" {
+            return Ok(None);
+        }
+    }
+    let kid = text("kid")?.map(str::to_string);
+    let alg = match text("alg")? {
+        None => None,
+        Some(name) => {
+            Some(Alg::from_name(name).ok_or(("alg", format!("unsupported algorithm {name:?}")))?)
+        }
+    };
+    let material = match kty {
+        "RSA" => {
+            let n = bytes("n")?;
+            let e = bytes("e")?;
+            KeyMaterial::Rsa(RsaPublic::new(&n, &e).map_err(|m| ("n", m))?)
+        }
+        "EC" => {
+            let crv = text("crv")?.ok_or(("crv", "is required".to_string()))?;
+            let x = bytes("x")?;
+            let y = bytes("y")?;
+            let size = match crv {
+                "P-256" => 32,
+                "P-384" => 48,
+                _ => return Ok(None),
+            };
+            if x.len() != size || y.len() != size {
+                return Err(("x", format!("{crv} coordinates must be {size} bytes")));
+            }
+            let mut sec1 = Vec::with_capacity(1 + 2 * size);
+            sec1.push(0x04);
+            sec1.extend_from_slice(&x);
+            sec1.extend_from_slice(&y);
+            let bad = || ("x", format!("not a point on {crv}"));
+            if size == 32 {
+                KeyMaterial::P256(
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
+                )
+            } else {
+                KeyMaterial::P384(
+                    p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
+                )
+            }
+        }
+        "oct" => {
+            let k = bytes("k")?;
+            if k.is_empty() {
+                return Err(("k", "must not be empty".into()));
+            }
+            KeyMaterial::Hmac(k)
+        }
+        "OKP" => {
+            let crv = text("crv")?.ok_or(("crv", "is required".to_string()))?;
+            if crv != "Ed25519" {
+                return Ok(None);
+            }
+            let x: [u8; 32] = bytes("x")?
+                .try_into()
+                .map_err(|_| ("x", "Ed25519 keys are 32 bytes".to_string()))?;
+            KeyMaterial::Ed25519(
+                ed25519_dalek::VerifyingKey::from_bytes(&x)
+                    .map_err(|_| ("x", "not an Ed25519 point".to_string()))?,
+            )
+        }
+        _ => return Ok(None),
+    };
+    if let Some(a) = alg {
+        if !material.fits(a) {
+            return Err(("alg", format!("{a:?} does not fit a {kty} key")));
+        }
+    }
+    Ok(Some(Jwk { kid, alg, material }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P256_X: &str = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+    const P256_Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+
+    fn one(key: &str) -> (KeySet, Vec<Problem>) {
+        parse(format!(r#"{{"keys":[{key}]}}"#).as_bytes())
+    }
+
+    #[test]
+    fn parses_ec_oct_and_okp_keys() {
+        let (set, problems) = parse(
+            format!(
+                r#"{{"keys":[
+                {{"kty":"EC","crv":"P-256","x":"{P256_X}","y":"{P256_Y}","kid":"e1","alg":"ES256"}},
+                {{"kty":"oct","k":"c2VjcmV0","kid":"h1"}},
+                {{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}
+            ]}}"#
+            )
+            .as_bytes(),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(set.keys.len(), 3);
+        assert_eq!(set.keys[0].kid.as_deref(), Some("e1"));
+        assert!(set.keys[0].accepts(Alg::ES256));
+        assert!(!set.keys[0].accepts(Alg::ES384));
+        assert!(set.keys[1].accepts(Alg::HS384));
+        assert!(!set.keys[1].accepts(Alg::RS256));
+        assert!(set.keys[2].accepts(Alg::EdDSA));
+    }
+
+    #[test]
+    fn skips_encryption_and_unknown_key_types() {
+        let (set, problems) = parse(
+            br#"{"keys":[{"kty":"oct","k":"c2VjcmV0","use":"enc"},{"kty":"XYZ"},{"kty":"oct","k":"c2VjcmV0"}]}"#,
+        );
+        assert!(problems.is_empty());
+        assert_eq!(set.keys.len(), 1);
+    }
+
+    #[test]
+    fn names_each_malformed_member() {
+        let cases = [
+            (
+                r#"{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}"#,
+                "keys[0].x",
+            ),
+            (
+                &format!(r#"{{"kty":"EC","crv":"P-256","x":"{P256_X}","y":"{P256_X}"}}"#),
+                "keys[0].x",
+            ),
+            (r#"{"kty":"oct","k":"***"}"#, "keys[0].k"),
+            (r#"{"kty":"oct"}"#, "keys[0].k"),
+            (r#"{"kty":"oct","k":""}"#, "keys[0].k"),
+            (
+                r#"{"kty":"oct","k":"c2VjcmV0","alg":"none"}"#,
+                "keys[0].alg",
+            ),
+            (
+                r#"{"kty":"oct","k":"c2VjcmV0","alg":"RS256"}"#,
+                "keys[0].alg",
+            ),
+            (r#"{"kty":"oct","k":"c2VjcmV0","kid":5}"#, "keys[0].kid"),
+            (r#"{"k":"c2VjcmV0"}"#, "keys[0].kty"),
+            (r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#, "keys[0].n"),
+            (r#"{"kty":"RSA","e":"AQAB"}"#, "keys[0].n"),
+            (r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA"}"#, "keys[0].x"),
+            (r#"7"#, "keys[0]"),
+        ];
+        for (key, at) in cases {
+            let (set, problems) = one(key);
+            assert!(set.keys.is_empty(), "{key}");
+            assert_eq!(problems.len(), 1, "{key}: {problems:?}");
+            assert_eq!(problems[0].at, at, "{key}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_documents_without_keys() {
+        assert_eq!(parse(b"nope").1[0].at, "");
+        assert_eq!(parse(b"{}").1[0].at, "keys");
+        assert_eq!(parse(br#"{"keys":[]}"#).1[0].at, "keys");
+        assert_eq!(
+            parse(br#"{"keys":[{"kty":"oct","k":"c2VjcmV0","use":"enc"}]}"#).1[0].at,
+            "keys"
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! How a token is checked: its form (three strict base64url segments, JSON
+//! objects, no `crit`), its signature against the rule's keys, then its time
+//! claims and audience.
+
+use crate::b64;
+use crate::config::JwtRule;
+use crate::crypto;
+use crate::jwks::{Alg, KeySet};
+use serde_json::{Map, Value};
+
+/// Why a token was refused. The names are the metric and response reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    Missing,
+    Malformed,
+    Signature,
+    Expired,
+    NotYetValid,
+    Issuer,
+    Audience,
+    UnknownKid,
+    JwksUnavailable,
+}
+
+impl Failure {
+    pub fn name(self) -> &'static str {
+        match self {
+            Failure::Missing => "missing",
+            Failure::Malformed => "malformed",
+            Failure::Signature => "signature",
+            Failure::Expired => "expired",
+            Failure::NotYetValid => "not_yet_valid",
+            Failure::Issuer => "issuer",
+            Failure::Audience => "audience",
+            Failure::UnknownKid => "unknown_kid",
+            Failure::JwksUnavailable => "jwks_unavailable",
+        }
+    }
+
+    pub const ALL: [Failure; 9] = [
+        Failure::Missing,
+        Failure::Malformed,
+        Failure::Signature,
+        Failure::Expired,
+        Failure::NotYetValid,
+        Failure::Issuer,
+        Failure::Audience,
+        Failure::UnknownKid,
+        Failure::JwksUnavailable,
+    ];
+}
+
+/// A token whose form is valid; the signature is not checked yet.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    pub alg: Alg,
+    pub kid: Option<String>,
+    pub issuer: Option<String>,
+    pub claims: Map<String, Value>,
+    /// The payload segment as sent (base64url), for `outputPayloadToHeader`.
+    pub payload_b64: &'a str,
+    signing_input: &'a str,
+    signature: Vec<u8>,
+}
+
+/// The time claims, kept with a cached token so a hit re-checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Times {
+    pub exp: Option<i64>,
+    pub nbf: Option<i64>,
+    pub iat: Option<i64>,
+}
+
+/// Checks the form of a compact JWS. The JSON serialization, other segment
+/// counts, padding, non-url base64 and oversized tokens are all malformed.
+pub fn parse(token: &str, max_bytes: usize) -> Result<Parsed<'_>, Failure> {
+    if token.len() > max_bytes {
+        return Err(Failure::Malformed);
+    }
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Failure::Malformed);
+    };
+    let header = object(h)?;
+    let claims = object(p)?;
+    let signature = b64::decode(s.as_bytes()).ok_or(Failure::Malformed)?;
+    // We understand no critical extension, so any `crit` is refused (RFC 7515 §4.1.11).
+    if header.contains_key("crit") || header.contains_key("b64") {
+        return Err(Failure::Malformed);
+    }
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(Alg::from_name)
+        .ok_or(Failure::Malformed)?;
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(k)) => Some(k.clone()),
+        Some(_) => return Err(Failure::Malformed),
+    };
+    let issuer = match claims.get("iss") {
+        None => None,
+        Some(Value::String(i)) => Some(i.clone()),
+        Some(_) => return Err(Failure::Malformed),
+    };
+    let signing_input = token
+        .get(..h.len() + 1 + p.len())
+        .ok_or(Failure::Malformed)?;
+    Ok(Parsed {
+        alg,
+        kid,
+        issuer,
+        claims,
+        payload_b64: p,
+        signing_input,
+        signature,
+    })
+}
+
+fn object(segment: &str) -> Result<Map<String, Value>, Failure> {
+    let bytes = b64::decode(segment.as_bytes()).ok_or(Failure::Malformed)?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(Failure::Malformed),
+    }
+}
+
+/// Whether the token names a key the set does not have.
+pub fn kid_unknown(token: &Parsed<'_>, keys: &KeySet) -> bool {
+    token
+        .kid
+        .as_deref()
+        .is_some_and(|kid| !keys.keys.iter().any(|k| k.kid.as_deref() == Some(kid)))
+}
+
+/// Checks the signature. With a `kid`, only the key(s) with that kid are
+/// used — an unknown kid never falls back to another key. Without one, every
+/// key that accepts the token's `alg` is tried.
+pub fn signature(token: &Parsed<'_>, keys: &KeySet) -> Result<(), Failure> {
+    if kid_unknown(token, keys) {
+        return Err(Failure::UnknownKid);
+    }
+    let input = token.signing_input.as_bytes();
+    let ok = keys
+        .keys
+        .iter()
+        .filter(|k| match &token.kid {
+            Some(kid) => k.kid.as_deref() == Some(kid.as_str()),
+            None => k.accepts(token.alg),
+        })
+        .any(|k| crypto::verify(token.alg, k, input, &token.signature));
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::Signature)
+    }
+}
+
+/// Reads `exp`, `nbf`, `iat` (NumericDate: any JSON number, fractions dropped).
+pub fn times(claims: &Map<String, Value>) -> Result<Times, Failure> {
+    let read = |name: &str| -> Result<Option<i64>, Failure> {
+        match claims.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+                .map(Some)
+                .ok_or(Failure::Malformed),
+            Some(_) => Err(Failure::Malformed),
+        }
+    };
+    Ok(Times {
+        exp: read("exp")?,
+        nbf: read("nbf")?,
+        iat: read("iat")?,
+    })
+}
+
+/// Checks the time claims at `now` (seconds) with the rule's skew.
+pub fn check_times(t: Times, rule: &JwtRule, now: i64) -> Result<(), Failure> {
+    let skew = i64::try_from(rule.clock_skew_seconds).unwrap_or(i64::MAX);
+    match t.exp {
+        Some(exp) if now > exp.saturating_add(skew) => return Err(Failure::Expired),
+        None if rule.require_expiration => return Err(Failure::Malformed),
+        _ => {}
+    }
+    let future = |v: Option<i64>| v.is_some_and(|v| v > now.saturating_add(skew));
+    if future(t.nbf) || future(t.iat) {
+        return Err(Failure::NotYetValid);
+    }
+    Ok(())
+}
+
+/// Checks `aud` against the rule's audiences (empty list = not checked).
+pub fn check_audience(claims: &Map<String, Value>, rule: &JwtRule) -> Result<(), Failure> {
+    if rule.audiences.is_empty() {
+        return Ok(());
+    }
+    let allowed = |v: &Value| {
+        v.as_str()
+            .is_some_and(|a| rule.audiences.iter().any(|r| r == a))
+    };
+    let ok = match claims.get("aud") {
+        Some(Value::Array(list)) => list.iter().any(allowed),
+        Some(v) => allowed(v),
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::Audience)
+    }
+}
