@@ -48,7 +48,10 @@ mod tests {
 
     #[test]
     fn removes_every_copy() {
-        assert_eq!(remove_cookie("a=1; t=x; b=2; t=y", "t").as_deref(), Some("a=1; b=2"));
+        assert_eq!(
+            remove_cookie("a=1; t=x; b=2; t=y", "t").as_deref(),
+            Some("a=1; b=2")
+        );
         assert_eq!(remove_cookie("t=x", "t"), None);
     }
 }

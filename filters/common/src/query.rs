@@ -77,7 +77,10 @@ mod tests {
     fn splits_and_finds() {
         assert_eq!(split_path("/a?x=1"), ("/a", Some("x=1")));
         assert_eq!(split_path("/a"), ("/a", None));
-        assert_eq!(find_param("a=1&access_token=t&b", "access_token"), Some("t"));
+        assert_eq!(
+            find_param("a=1&access_token=t&b", "access_token"),
+            Some("t")
+        );
         assert_eq!(find_param("b", "b"), Some(""));
         assert_eq!(find_param("xaccess_token=t", "access_token"), None);
     }

@@ -27,12 +27,17 @@ pub fn stable_bucket(salt: &str, key: &[u8], buckets: u32) -> u32 {
 mod tests {
     use super::*;
 
+    const PINNED_EMPTY: u64 = 5_705_415_379_283_624_141;
+    const PINNED_ALICE: u32 = 9021;
+
     #[test]
     fn is_stable_and_salted() {
         assert_eq!(stable_hash("s", b"alice"), stable_hash("s", b"alice"));
         assert_ne!(stable_hash("s", b"alice"), stable_hash("t", b"alice"));
-        // Pinned value: changing the function would move users between lanes.
-        assert_eq!(stable_bucket("grey", b"alice", 10_000), stable_bucket("grey", b"alice", 10_000));
+        // Pinned values: changing the function would move users between lanes
+        // and between split versions on upgrade.
+        assert_eq!(stable_hash("", b""), PINNED_EMPTY);
+        assert_eq!(stable_bucket("grey", b"alice", 10_000), PINNED_ALICE);
     }
 
     #[test]

@@ -1,31 +1,210 @@
-//! proxy-wasm glue of faas-router: a shell that loads and passes every request on
-//! unchanged until the filter is implemented.
+//! proxy-wasm glue of faas-router: loads the table, then carries out
+//! `router::decide` on every request. No routing logic lives here.
 
+use crate::config::{self, Config};
+use crate::router::{self, Outcome};
+use crate::split::random_u64;
+use filters_common::host::{clear_route_cache, Counter, Gauge};
+use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{ContextType, LogLevel};
+use proxy_wasm::types::{Action, ContextType, LogLevel};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
     filters_common::host::install_panic_hook("faas-router");
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root) });
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { state: None }) });
 }}
 
-struct Root;
+/// Envoy records the pre-rewrite path here; a client copy must never reach
+/// an upstream as if Envoy had written it.
+const ORIGINAL_PATH: &str = "x-envoy-original-path";
+
+struct State {
+    config: Config,
+    /// Per target, defined on first use so 10,000 routes load fast.
+    requests: RefCell<Vec<Option<Counter>>>,
+    rejected: RefCell<HashMap<&'static str, Counter>>,
+    passthrough: Counter,
+    ambiguous: Counter,
+    spoofed: Counter,
+}
+
+impl State {
+    fn count_request(&self, target_id: usize) {
+        let mut requests = self.requests.borrow_mut();
+        if let Some(slot) = requests.get_mut(target_id) {
+            let counter = slot.get_or_insert_with(|| {
+                let t = self.config.targets.get(target_id);
+                let (ns, svc) = t.map_or(("", ""), |t| (t.namespace.as_str(), t.service.as_str()));
+                Counter::define(&format!("faas_router.requests.{ns}.{svc}"))
+            });
+            counter.inc();
+        }
+    }
+
+    fn count_reject(&self, reason: &'static str) {
+        self.rejected
+            .borrow_mut()
+            .entry(reason)
+            .or_insert_with(|| Counter::define(&format!("faas_router.rejected.{reason}")))
+            .inc();
+    }
+
+    fn is_ours(&self, name: &str) -> bool {
+        let h = &self.config.headers;
+        name.starts_with("x-faas-")
+            || name == h.service
+            || name == h.namespace
+            || name == h.route
+            || name == ORIGINAL_PATH
+    }
+}
+
+struct Root {
+    state: Option<Rc<State>>,
+}
 
 impl Context for Root {}
 
 impl RootContext for Root {
+    fn on_configure(&mut self, _size: usize) -> bool {
+        let bytes = self.get_plugin_configuration().unwrap_or_default();
+        let start = self.get_current_time();
+        let config = match config::parse(&bytes) {
+            Ok(c) => c,
+            Err(e) => {
+                log(
+                    LogLevel::Error,
+                    &format!("faas-router: configuration refused: {e}"),
+                );
+                return false;
+            }
+        };
+        let micros = self
+            .get_current_time()
+            .duration_since(start)
+            .map_or(0, |d| d.as_micros());
+        let count = |k| config.routes.iter().filter(|r| r.kind == k).count();
+        use crate::table::Kind;
+        log(
+            LogLevel::Info,
+            &format!(
+                "faas-router: loaded {} routes ({} exact, {} prefix, {} regex) to {} services in {micros} us",
+                config.routes.len(),
+                count(Kind::Exact),
+                count(Kind::Prefix),
+                count(Kind::Regex),
+                config.targets.len(),
+            ),
+        );
+        Gauge::define("faas_router.routes").set(config.routes.len() as u64);
+        Gauge::define("faas_router.config_load_us").set(u64::try_from(micros).unwrap_or(u64::MAX));
+        let targets = config.targets.len();
+        self.state = Some(Rc::new(State {
+            config,
+            requests: RefCell::new(vec![None; targets]),
+            rejected: RefCell::new(HashMap::new()),
+            passthrough: Counter::define("faas_router.passthrough"),
+            ambiguous: Counter::define("faas_router.regex_ambiguous"),
+            spoofed: Counter::define("faas_router.spoofed_headers_removed"),
+        }));
+        true
+    }
+
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
     }
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Stream))
+        Some(Box::new(Stream {
+            state: self.state.clone(),
+        }))
     }
 }
 
-struct Stream;
+struct Stream {
+    state: Option<Rc<State>>,
+}
 
 impl Context for Stream {}
 
-impl HttpContext for Stream {}
+impl HttpContext for Stream {
+    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        let Some(state) = self.state.clone() else {
+            return Action::Continue;
+        };
+        // Bytes, not String: the SDK's String accessors panic on non-UTF-8
+        // values, which any client can send.
+        let headers = self.get_http_request_headers_bytes();
+        let mut spoofed = false;
+        for (name, _) in headers.iter().filter(|(n, _)| state.is_ours(n)) {
+            self.set_http_request_header(name, None);
+            spoofed = true;
+        }
+        if spoofed {
+            state.spoofed.inc();
+        }
+        let value = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, v)| std::str::from_utf8(v).ok())
+        };
+        let raw_path = headers
+            .iter()
+            .find(|(n, _)| n == ":path")
+            .map(|(_, v)| v.as_slice());
+        let raw_path = match raw_path.map(std::str::from_utf8) {
+            Some(Err(_)) => Some("/\u{80}"), // refused below as a raw non-ASCII byte
+            Some(Ok(p)) => Some(p),
+            None => None,
+        };
+        match router::decide(&state.config, raw_path, value, random_u64) {
+            Outcome::Untouched => Action::Continue,
+            Outcome::Passthrough => {
+                state.passthrough.inc();
+                Action::Continue
+            }
+            Outcome::Reject {
+                status,
+                reason,
+                body,
+            } => {
+                state.count_reject(reason);
+                log(LogLevel::Debug, &format!("faas-router: {status} {reason}"));
+                self.send_http_response(
+                    status,
+                    vec![("content-type", "application/json")],
+                    Some(body.as_bytes()),
+                );
+                Action::Pause
+            }
+            Outcome::Routed(r) => {
+                let h = &state.config.headers;
+                self.set_http_request_header(&h.service, Some(&r.target.service));
+                self.set_http_request_header(&h.namespace, Some(&r.target.namespace));
+                self.set_http_request_header(&h.route, Some(&r.route.id));
+                if state.config.rewrite_authority {
+                    self.set_http_request_header(":authority", Some(&r.target.authority));
+                }
+                if let (Some(path), Some(original)) = (&r.path, raw_path) {
+                    self.set_http_request_header(ORIGINAL_PATH, Some(original));
+                    self.set_http_request_header(":path", Some(path));
+                }
+                if r.ambiguous {
+                    state.ambiguous.inc();
+                }
+                state.count_request(r.target_id);
+                clear_route_cache();
+                Action::Continue
+            }
+        }
+    }
+}
+
+fn log(level: LogLevel, message: &str) {
+    let _ = hostcalls::log(level, message);
+}

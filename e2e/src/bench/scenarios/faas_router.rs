@@ -60,7 +60,8 @@ pub fn plugin_config(n: usize) -> String {
     let routes: Vec<Value> = entries(n)
         .into_iter()
         .map(|e| {
-            let mut r = json!({"match": {e.kind: e.pattern}, "service": e.service, "namespace": NAMESPACE});
+            let mut r =
+                json!({"match": {e.kind: e.pattern}, "service": e.service, "namespace": NAMESPACE});
             if let Some(p) = e.rewrite {
                 r["rewritePrefix"] = p.into();
             }
@@ -77,7 +78,10 @@ fn native_routes(n: usize) -> Value {
         "regex" => 1,
         _ => 2,
     };
-    all.sort_by(|a, b| (rank(a.kind), std::cmp::Reverse(a.pattern.len())).cmp(&(rank(b.kind), std::cmp::Reverse(b.pattern.len()))));
+    all.sort_by(|a, b| {
+        (rank(a.kind), std::cmp::Reverse(a.pattern.len()))
+            .cmp(&(rank(b.kind), std::cmp::Reverse(b.pattern.len())))
+    });
     let routes: Vec<Value> = all
         .iter()
         .map(|e| {
@@ -119,7 +123,11 @@ fn envoy(main_routes: Value, filter: Option<WasmFilter>) -> EnvoyConfig {
 fn lua(n: usize) -> String {
     let all = entries(n);
     let step = (all.len() / 500).max(1);
-    let paths: Vec<String> = all.iter().step_by(step).map(|e| format!("{:?}", e.sample_path)).collect();
+    let paths: Vec<String> = all
+        .iter()
+        .step_by(step)
+        .map(|e| format!("{:?}", e.sample_path))
+        .collect();
     format!(
         "local paths = {{{}}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
         paths.join(", ")
@@ -128,7 +136,10 @@ fn lua(n: usize) -> String {
 
 fn scenario(n: usize) -> Scenario {
     let script = lua(n);
-    let first_path = entries(n).first().map(|e| e.sample_path.clone()).unwrap_or_default();
+    let first_path = entries(n)
+        .first()
+        .map(|e| e.sample_path.clone())
+        .unwrap_or_default();
     let config = plugin_config(n);
     let module = crate::dist("faas_router");
     let wasm = Variant::new(Kind::Wasm, "faas-router (wasm)", move || {
@@ -139,9 +150,16 @@ fn scenario(n: usize) -> Scenario {
         })]);
         envoy(fixed, Some(f))
     });
-    let native = Variant::new(Kind::Native, "native route table", move || envoy(native_routes(n), None));
+    let native = Variant::new(Kind::Native, "native route table", move || {
+        envoy(native_routes(n), None)
+    });
     let baseline = Variant::new(Kind::Baseline, "no filter", || {
-        envoy(route_config(vec![json!({"match": {"prefix": "/"}, "route": {"cluster": "backend"}})]), None)
+        envoy(
+            route_config(vec![
+                json!({"match": {"prefix": "/"}, "route": {"cluster": "backend"}}),
+            ]),
+            None,
+        )
     });
     Scenario::new("faas-router", &format!("{n} routes"))
         .notes(&format!(
@@ -166,10 +184,35 @@ mod tests {
         let routes = native["virtual_hosts"][0]["routes"].as_array().unwrap();
         let kinds: Vec<&str> = routes
             .iter()
-            .map(|r| r["match"].as_object().unwrap().keys().next().unwrap().as_str())
+            .map(|r| {
+                r["match"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .next()
+                    .unwrap()
+                    .as_str()
+            })
             .collect();
-        assert_eq!(kinds, ["path", "path", "safe_regex", "safe_regex", "prefix", "prefix", "prefix", "prefix", "prefix", "prefix"]);
-        let rewritten = routes.iter().filter(|r| r["route"]["prefix_rewrite"] == "/").count();
+        assert_eq!(
+            kinds,
+            [
+                "path",
+                "path",
+                "safe_regex",
+                "safe_regex",
+                "prefix",
+                "prefix",
+                "prefix",
+                "prefix",
+                "prefix",
+                "prefix"
+            ]
+        );
+        let rewritten = routes
+            .iter()
+            .filter(|r| r["route"]["prefix_rewrite"] == "/")
+            .count();
         assert_eq!(rewritten, 3);
         assert_eq!(lua(10_000).matches("\"/faas/api/").count(), 500);
         assert_eq!(lua(10).matches("\"/faas/api/").count(), 10);

@@ -1,0 +1,206 @@
+//! The `faas-routes` CLI: checks a faas-router table the way the filter does
+//! (the same `faas_router::config::parse`), for users' CI before they apply
+//! manifests. Prints the effective table in match order, or every problem.
+
+use faas_router::config::{self, Backend, Config, HashBy};
+use faas_router::router::{decide, Outcome};
+use faas_router::table::Kind;
+use serde::Deserialize;
+use std::io::Write;
+
+pub const USAGE: &str = "usage: faas-routes check CONFIG.json|wasmplugin.yaml [--path PATH]...\n\
+  CONFIG.json      the filter's pluginConfig as JSON\n\
+  wasmplugin.yaml  Istio WasmPlugin manifest(s); every faas-router plugin in it is checked\n\
+  --path PATH      also show where a request path would go\n\
+exit status: 0 valid, 1 invalid configuration, 2 usage or unreadable input";
+
+/// Runs the CLI; returns the exit status.
+pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let (file, paths) = match parse_args(args) {
+        Ok(a) => a,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}\n{USAGE}");
+            return 2;
+        }
+    };
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "faas-routes: cannot read {file}: {e}");
+            return 2;
+        }
+    };
+    let configs = match load(&file, &text) {
+        Ok(c) => c,
+        Err(msg) => {
+            let _ = writeln!(err, "faas-routes: {file}: {msg}");
+            return 2;
+        }
+    };
+    let mut status = 0;
+    for (name, json) in configs {
+        match config::parse(json.as_bytes()) {
+            Ok(c) => {
+                let _ = writeln!(out, "{name}: valid");
+                let _ = print_table(&c, out);
+                for p in &paths {
+                    let _ = writeln!(out, "  {p} -> {}", probe(&c, p));
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(err, "{name}: invalid, {} problem(s):", e.errors.len());
+                for fe in &e.errors {
+                    let _ = writeln!(err, "  {}: {}", fe.field, fe.message);
+                }
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn parse_args(args: &[String]) -> Result<(String, Vec<String>), String> {
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("check") => {}
+        Some(other) => return Err(format!("unknown command {other:?}")),
+        None => return Err("missing command".into()),
+    }
+    let mut file = None;
+    let mut paths = Vec::new();
+    while let Some(a) = it.next() {
+        if a == "--path" {
+            paths.push(it.next().ok_or("--path needs a value")?.clone());
+        } else if file.is_none() {
+            file = Some(a.clone());
+        } else {
+            return Err(format!("unexpected argument {a:?}"));
+        }
+    }
+    Ok((file.ok_or("missing CONFIG")?, paths))
+}
+
+/// The configurations in a file as JSON text, each with a display name.
+/// JSON is the pluginConfig itself; YAML holds WasmPlugin documents.
+pub fn load(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
+    if !(file.ends_with(".yaml") || file.ends_with(".yml")) {
+        return Ok(vec![(file.to_string(), text.to_string())]);
+    }
+    let mut plugins = Vec::new();
+    for doc in serde_norway::Deserializer::from_str(text) {
+        let value = serde_json::Value::deserialize(doc).map_err(|e| format!("not YAML: {e}"))?;
+        if value.get("kind").and_then(|k| k.as_str()) != Some("WasmPlugin") {
+            continue;
+        }
+        let name = value
+            .pointer("/metadata/name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("?")
+            .to_string();
+        let url = value
+            .pointer("/spec/url")
+            .and_then(|n| n.as_str())
+            .unwrap_or("");
+        plugins.push((
+            name,
+            url.to_string(),
+            value.pointer("/spec/pluginConfig").cloned(),
+        ));
+    }
+    let is_ours = |name: &str, url: &str| {
+        [name, url]
+            .iter()
+            .any(|s| s.contains("faas-router") || s.contains("faas_router"))
+    };
+    let ours: Vec<_> = if plugins.len() == 1 {
+        plugins
+    } else {
+        plugins
+            .into_iter()
+            .filter(|(n, u, _)| is_ours(n, u))
+            .collect()
+    };
+    if ours.is_empty() {
+        return Err("no faas-router WasmPlugin found".into());
+    }
+    Ok(ours
+        .into_iter()
+        .map(|(name, _, cfg)| {
+            let json = cfg.unwrap_or(serde_json::Value::Object(Default::default()));
+            (format!("WasmPlugin {name}"), json.to_string())
+        })
+        .collect())
+}
+
+/// The table in the order a request sees it: exact, then regex, then the
+/// longest prefix first.
+fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  pathPrefix {:?}, clusterDomain {:?}, onNoMatch {:?}, rewriteAuthority {}, headers {}/{}/{}",
+        c.path_prefix, c.cluster_domain, c.on_no_match, c.rewrite_authority, c.headers.service, c.headers.namespace, c.headers.route
+    )?;
+    let mut routes: Vec<_> = c.routes.iter().collect();
+    routes.sort_by(|a, b| {
+        let rank = |k| match k {
+            Kind::Exact => 0,
+            Kind::Regex => 1,
+            Kind::Prefix => 2,
+        };
+        (rank(a.kind), std::cmp::Reverse(a.pattern.len()), &a.pattern).cmp(&(
+            rank(b.kind),
+            std::cmp::Reverse(b.pattern.len()),
+            &b.pattern,
+        ))
+    });
+    writeln!(out, "  {} routes:", routes.len())?;
+    for r in routes {
+        let target = |t: usize| c.targets.get(t).map_or("?", |t| t.authority.as_str());
+        let to = match &r.backend {
+            Backend::Service(t) => target(*t).to_string(),
+            Backend::Split { choices, hash_by } => {
+                let mut lower = 0;
+                let parts: Vec<String> = choices
+                    .iter()
+                    .map(|&(upper, t)| {
+                        let s = format!("{}% {}", upper - lower, target(t));
+                        lower = upper;
+                        s
+                    })
+                    .collect();
+                let by = match hash_by {
+                    Some(HashBy::Header(h)) => format!("header {h}"),
+                    Some(HashBy::Cookie(k)) => format!("cookie {k}"),
+                    None => "random".into(),
+                };
+                format!("split [{}] by {by}", parts.join(", "))
+            }
+        };
+        let rewrite = r
+            .rewrite_prefix
+            .as_ref()
+            .map(|p| format!(" (rewrite to {p})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {:<6} {} -> {to}{rewrite}",
+            r.kind.as_str(),
+            r.pattern
+        )?;
+    }
+    Ok(())
+}
+
+fn probe(c: &Config, path: &str) -> String {
+    match decide(c, Some(path), |_| None, || 0) {
+        Outcome::Untouched => "untouched (outside pathPrefix)".into(),
+        Outcome::Passthrough => "no route, passed through".into(),
+        Outcome::Reject { status, body, .. } => format!("{status} {body}"),
+        Outcome::Routed(r) => format!(
+            "{} via {}{}",
+            r.target.authority,
+            r.route.id,
+            r.path.map(|p| format!(", path {p}")).unwrap_or_default()
+        ),
+    }
+}
