@@ -13,7 +13,7 @@ export DIST_DIR := $(CURDIR)/dist
 WASM_TARGET := wasm32-wasip1
 FILTERS := jwt-auth faas-router grey-chain
 FILTER_CRATES := $(foreach f,$(FILTERS),-p $(f))
-WASM_MODULES := $(foreach f,$(FILTERS),dist/$(subst -,_,$(f)).wasm)
+WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-multivalue --enable-reference-types
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 ifeq ($(NEXTEST),yes)
 TEST_RUN := cargo nextest run --workspace --no-fail-fast
@@ -21,7 +21,7 @@ else
 TEST_RUN := cargo test --workspace --no-fail-fast
 endif
 
-.PHONY: help setup toolchain envoy loadgen build test lint unit e2e bench demo clean
+.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e bench demo clean
 
 help:
 	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
@@ -31,7 +31,7 @@ help:
 	@echo "make e2e     real-Envoy tests only"
 	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
 
-setup: toolchain envoy loadgen release-tools
+setup: toolchain envoy loadgen wasm-opt release-tools
 
 # rust-toolchain.toml names the wasm target; rustup installs it on first use.
 toolchain:
@@ -48,14 +48,18 @@ $(ENVOY):
 loadgen:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
+# binaryen's wasm-opt shrinks the modules after LLVM (about 15%).
+wasm-opt:
+	@command -v wasm-opt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null; }
+
 # Paths are remapped so the modules (and the digests the manifests pin) do not depend on
 # where the checkout or the cargo home lives.
-build: toolchain
+build: toolchain wasm-opt
 	RUSTFLAGS="--remap-path-prefix=$(HOME)/.cargo=/cargo --remap-path-prefix=$(CURDIR)=/src" \
 	  cargo build --release --target $(WASM_TARGET) $(FILTER_CRATES)
 	@mkdir -p dist
 	@for f in $(subst -,_,$(FILTERS)); do \
-	  cp target/$(WASM_TARGET)/release/$$f.wasm dist/$$f.wasm; \
+	  wasm-opt $(WASM_OPT_FLAGS) target/$(WASM_TARGET)/release/$$f.wasm -o dist/$$f.wasm; \
 	  (cd dist && sha256sum $$f.wasm > $$f.wasm.sha256); \
 	  echo "dist/$$f.wasm $$(stat -c %s dist/$$f.wasm) bytes"; \
 	done
