@@ -1,31 +1,371 @@
-//! proxy-wasm glue of grey-chain: a shell that loads and passes every request on
-//! unchanged until the filter is implemented.
+//! proxy-wasm glue of grey-chain: reads the configuration, the node's labels
+//! and the listener direction, and hands the request headers and shared data
+//! to the plain modules. Nothing here decides anything.
 
+use crate::config::{self, Config, Mode};
+use crate::gateway::{self, Decision};
+use crate::headers::Headers;
+use crate::sidecar::{self, Direction, Via};
+use crate::table::{self, Recorded, Store, Table};
+use filters_common::host::{clear_route_cache, Counter, Gauge};
+use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{ContextType, LogLevel};
+use proxy_wasm::types::{Action, ContextType, LogLevel, MapType, Status};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::UNIX_EPOCH;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
     filters_common::host::install_panic_hook("grey-chain");
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root) });
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { state: None }) });
 }}
 
-struct Root;
+struct Metrics {
+    tagged_by_rule: Vec<Counter>,
+    trusted: Counter,
+    baseline: Counter,
+    spoof_removed: Counter,
+    recorded: Counter,
+    unkeyed: Counter,
+    kept: Counter,
+    by_correlation: Counter,
+    by_pod_label: Counter,
+    outbound_baseline: Counter,
+    unknown_direction: Counter,
+    entries: Gauge,
+    expired: Counter,
+    evicted: Counter,
+    dropped_lanes: Counter,
+}
+
+impl Metrics {
+    fn define(cfg: &Config) -> Self {
+        let c = |name: &str| Counter::define(&format!("grey_chain.{name}"));
+        let rules = cfg.gateway.as_ref().map_or(&[][..], |g| &g.rules[..]);
+        Metrics {
+            tagged_by_rule: rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| c(&format!("gateway.tagged.{}.rule_{i}", r.lane)))
+                .collect(),
+            trusted: c("gateway.trusted"),
+            baseline: c("gateway.baseline"),
+            spoof_removed: c("gateway.spoofed_removed"),
+            recorded: c("sidecar.inbound.recorded"),
+            unkeyed: c("sidecar.inbound.no_trace_id"),
+            kept: c("sidecar.outbound.kept"),
+            by_correlation: c("sidecar.outbound.by_correlation"),
+            by_pod_label: c("sidecar.outbound.by_pod_label"),
+            outbound_baseline: c("sidecar.outbound.baseline"),
+            unknown_direction: c("sidecar.unknown_direction"),
+            entries: Gauge::define("grey_chain.correlation.entries"),
+            expired: c("correlation.expired"),
+            evicted: c("correlation.evicted"),
+            dropped_lanes: c("dropped_lanes"),
+        }
+    }
+}
+
+struct State {
+    cfg: Config,
+    table: Option<Table>,
+    pod_lane: Option<String>,
+    metrics: Metrics,
+}
+
+struct Root {
+    state: Option<Rc<State>>,
+}
 
 impl Context for Root {}
 
 impl RootContext for Root {
+    fn on_configure(&mut self, _size: usize) -> bool {
+        let bytes = hostcalls::get_buffer(
+            proxy_wasm::types::BufferType::PluginConfiguration,
+            0,
+            usize::MAX,
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        let cfg = match config::parse(&bytes) {
+            Ok(cfg) => cfg,
+            Err(errors) => {
+                let _ = hostcalls::log(LogLevel::Error, &format!("grey-chain: {errors}"));
+                return false;
+            }
+        };
+        let table = cfg
+            .sidecar
+            .as_ref()
+            .map(|s| Table::new(s.correlation.max_entries, s.correlation.ttl_seconds));
+        let pod_lane = cfg.sidecar.as_ref().and_then(|s| {
+            let (key, _) = s.pod_label.as_ref()?;
+            let label = property(&["node", "metadata", "LABELS", key]);
+            sidecar::pod_lane(s, label.as_deref())
+        });
+        let metrics = Metrics::define(&cfg);
+        if let Some(store) = table.as_ref().map(|_| HostStore) {
+            metrics.entries.set(table::entries(&store));
+        }
+        let _ = hostcalls::log(
+            LogLevel::Info,
+            &format!(
+                "grey-chain: {:?} mode, lanes {:?}, pod lane {:?}",
+                cfg.mode, cfg.lanes, pod_lane
+            ),
+        );
+        self.state = Some(Rc::new(State {
+            cfg,
+            table,
+            pod_lane,
+            metrics,
+        }));
+        true
+    }
+
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
     }
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Stream))
+        Some(Box::new(Stream {
+            state: self.state.clone(),
+        }))
     }
 }
 
-struct Stream;
+/// The request headers of the current stream, read with one host call (each
+/// call costs about a microsecond in Envoy's V8) and kept in step with our own
+/// edits. Repeated headers are joined as HTTP allows (`;` for cookies, `,`
+/// otherwise), so a duplicated tag is not a lane.
+#[derive(Default)]
+struct HostHeaders {
+    all: RefCell<Option<Vec<(String, String)>>>,
+}
+
+impl HostHeaders {
+    fn load() -> Vec<(String, String)> {
+        let mut joined: Vec<(String, String)> = Vec::new();
+        let pairs = hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default();
+        for (name, value) in pairs {
+            match joined.iter_mut().find(|(k, _)| *k == name) {
+                Some((_, v)) => {
+                    v.push_str(if name == "cookie" { "; " } else { "," });
+                    v.push_str(&value);
+                }
+                None => joined.push((name, value)),
+            }
+        }
+        joined
+    }
+
+    fn edit(&self, name: &str, value: Option<&str>) {
+        let Ok(mut all) = self.all.try_borrow_mut() else {
+            return;
+        };
+        let Some(all) = all.as_mut() else {
+            return;
+        };
+        all.retain(|(k, _)| k != name);
+        if let Some(v) = value {
+            all.push((name.to_string(), v.to_string()));
+        }
+    }
+}
+
+impl Headers for HostHeaders {
+    fn get(&self, name: &str) -> Option<String> {
+        let mut all = self.all.try_borrow_mut().ok()?;
+        all.get_or_insert_with(Self::load)
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+    fn set(&mut self, name: &str, value: &str) {
+        let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, Some(value));
+        self.edit(name, Some(value));
+    }
+    fn remove(&mut self, name: &str) {
+        let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
+        self.edit(name, None);
+    }
+}
+
+/// This VM's shared data (one table per Envoy: see README).
+struct HostStore;
+
+impl Store for HostStore {
+    fn get(&self, key: &str) -> Option<(Vec<u8>, u32)> {
+        match hostcalls::get_shared_data(key) {
+            Ok((Some(value), cas)) => Some((value, cas.unwrap_or(0))),
+            _ => None,
+        }
+    }
+    fn set(&mut self, key: &str, value: &[u8], cas: u32) -> bool {
+        let cas = (cas != 0).then_some(cas);
+        match hostcalls::set_shared_data(key, Some(value), cas) {
+            Ok(()) => true,
+            Err(Status::CasMismatch) => false,
+            Err(status) => {
+                let _ = hostcalls::log(
+                    LogLevel::Debug,
+                    &format!("grey-chain: shared data write failed: {status:?}"),
+                );
+                false
+            }
+        }
+    }
+}
+
+/// A host property. Envoy 1.40 serves the xDS ones under `xds.` (checked on
+/// real Envoy: `xds.listener_direction`, `xds.node.metadata.LABELS.<key>`);
+/// older Envoys without the prefix.
+fn property(path: &[&str]) -> Option<Vec<u8>> {
+    let mut prefixed = vec!["xds"];
+    prefixed.extend_from_slice(path);
+    hostcalls::get_property(prefixed)
+        .ok()
+        .flatten()
+        .or_else(|| hostcalls::get_property(path.to_vec()).ok().flatten())
+}
+
+fn now_seconds() -> u64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
+fn debug(message: &str) {
+    let _ = hostcalls::log(LogLevel::Debug, message);
+}
+
+struct Stream {
+    state: Option<Rc<State>>,
+}
+
+impl Stream {
+    fn gateway(&self, s: &State) -> bool {
+        let Some(gw) = &s.cfg.gateway else {
+            return false;
+        };
+        let out = gateway::on_request(&s.cfg, gw, &mut HostHeaders::default());
+        let m = &s.metrics;
+        match &out.decision {
+            Decision::Rule { index, .. } => {
+                if let Some(c) = m.tagged_by_rule.get(*index) {
+                    c.inc();
+                }
+            }
+            Decision::Trusted(_) => m.trusted.inc(),
+            Decision::Baseline => m.baseline.inc(),
+        }
+        if out.spoof_removed {
+            m.spoof_removed.inc();
+            debug("grey-chain: removed a client-sent lane");
+        }
+        if out.dropped {
+            m.dropped_lanes.inc();
+            debug("grey-chain: dropped an incoming lane not in `lanes`");
+        }
+        out.changed
+    }
+
+    fn count_recorded(m: &Metrics, r: &Recorded) {
+        if r.written {
+            m.recorded.inc();
+        }
+        if r.evicted {
+            m.evicted.inc();
+        }
+        if r.replaced_expired {
+            m.expired.inc();
+        }
+        if let Some(n) = r.entries {
+            m.entries.set(n);
+        }
+    }
+
+    fn sidecar(&self, s: &State) -> bool {
+        let (Some(sc), Some(table)) = (&s.cfg.sidecar, &s.table) else {
+            return false;
+        };
+        let m = &s.metrics;
+        let property = property(&["listener_direction"]);
+        match sidecar::direction(property.as_deref()) {
+            Direction::Inbound => {
+                let out = sidecar::inbound(
+                    &s.cfg,
+                    sc,
+                    table,
+                    &mut HostStore,
+                    &mut HostHeaders::default(),
+                    now_seconds(),
+                );
+                if let Some(r) = &out.recorded {
+                    Self::count_recorded(m, r);
+                }
+                if out.unkeyed {
+                    m.unkeyed.inc();
+                    debug("grey-chain: inbound lane without a trace id: not remembered");
+                }
+                if out.dropped {
+                    m.dropped_lanes.inc();
+                    debug("grey-chain: dropped an inbound lane not in `lanes`");
+                }
+                out.changed
+            }
+            Direction::Outbound => {
+                let out = sidecar::outbound(
+                    &s.cfg,
+                    sc,
+                    table,
+                    &HostStore,
+                    &mut HostHeaders::default(),
+                    now_seconds(),
+                    s.pod_lane.as_deref(),
+                );
+                match out.via {
+                    Via::Kept => m.kept.inc(),
+                    Via::Correlation => m.by_correlation.inc(),
+                    Via::PodLabel => m.by_pod_label.inc(),
+                    Via::Baseline => m.outbound_baseline.inc(),
+                }
+                if out.expired {
+                    m.expired.inc();
+                }
+                if out.dropped {
+                    m.dropped_lanes.inc();
+                    debug("grey-chain: dropped an outbound lane not in `lanes`");
+                }
+                out.changed
+            }
+            Direction::Unknown => {
+                m.unknown_direction.inc();
+                debug("grey-chain: sidecar mode on a listener without traffic_direction: passed through");
+                false
+            }
+        }
+    }
+}
 
 impl Context for Stream {}
 
-impl HttpContext for Stream {}
+impl HttpContext for Stream {
+    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        let Some(s) = self.state.clone() else {
+            return Action::Continue;
+        };
+        let changed = match s.cfg.mode {
+            Mode::Gateway => self.gateway(&s),
+            Mode::Sidecar => self.sidecar(&s),
+        };
+        if changed {
+            clear_route_cache();
+        }
+        Action::Continue
+    }
+}

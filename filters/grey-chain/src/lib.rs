@@ -1,5 +1,15 @@
-//! grey-chain filter. Plain logic lives in modules that know nothing of proxy-wasm;
-//! the proxy-wasm glue is compiled for wasm32 only.
+//! grey-chain filter: decides a request's lane (grey release) at the gateway and
+//! keeps it on every hop in the sidecars. Plain logic lives in modules that know
+//! nothing of proxy-wasm; the proxy-wasm glue is compiled for wasm32 only.
+
+pub mod baggage;
+pub mod config;
+pub mod gateway;
+pub mod headers;
+pub mod rules;
+pub mod sidecar;
+pub mod table;
+pub mod traceid;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;

@@ -1,10 +1,187 @@
-//! grey-chain benchmarks (owned by the grey-chain engineer; this is the starting point).
+//! grey-chain benchmarks: the gateway's lane decision and one sidecar hop in
+//! each direction, against no filter and against an Envoy Lua filter making
+//! the same header decision. Every variant routes on `x-grey` to a 200
+//! `direct_response`, so the decision is on the measured path.
 
-use crate::bench::{Scenario, Variant};
+use crate::bench::{Kind, Scenario, Variant};
+use crate::{Direction, EnvoyConfig, WasmFilter};
+use serde_json::{json, Value};
+
+const GATEWAY_CONFIG: &str = r#"{"mode":"gateway","lanes":["grey"],"gateway":{"rules":[
+  {"lane":"grey","match":{"header":{"name":"end-user","exact":"test"}}},
+  {"lane":"grey","match":{"cookie":{"name":"lane","exact":"grey"}}},
+  {"lane":"grey","percentage":30,"hashBy":{"header":"x-user"}}]}}"#;
+
+/// The same module doing the least it can (strip only): what any proxy-wasm
+/// filter costs in this Envoy, to tell it from the decision's own cost.
+const FLOOR_CONFIG: &str = r#"{"mode":"gateway","lanes":["grey"],"gateway":{}}"#;
+
+const SIDECAR_CONFIG: &str = r#"{"mode":"sidecar","lanes":["grey"],
+  "sidecar":{"podLabel":{"key":"type","value":"grey"},"correlation":{"ttlSeconds":60,"maxEntries":50000}}}"#;
+
+/// Routes on the tag, like the VirtualServices the manifests generate.
+fn lane_routes() -> Value {
+    json!({"name": "local", "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [
+        {"match": {"prefix": "/", "headers": [{"name": "x-grey", "string_match": {"exact": "grey"}}]},
+         "direct_response": {"status": 200, "body": {"inline_string": "grey"}}},
+        {"match": {"prefix": "/"}, "direct_response": {"status": 200, "body": {"inline_string": "normal"}}}
+    ]}]})
+}
+
+fn envoy(direction: Option<Direction>) -> EnvoyConfig {
+    let cfg = EnvoyConfig::new()
+        .routes(lane_routes())
+        .node_metadata(json!({"LABELS": {"type": "grey"}}));
+    match direction {
+        Some(d) => cfg.direction(d),
+        None => cfg,
+    }
+}
+
+fn wasm(config: &'static str, direction: Option<Direction>) -> Variant {
+    wasm_named("grey-chain (wasm)", config, direction)
+}
+
+fn wasm_named(name: &str, config: &'static str, direction: Option<Direction>) -> Variant {
+    let module = crate::dist("grey_chain");
+    Variant::new(Kind::Wasm, name, move || {
+        let f = WasmFilter::new("grey-chain", "istio-system", &module).config_json(config);
+        envoy(direction).filter(f)
+    })
+}
+
+fn lua(code: &'static str, direction: Option<Direction>) -> Variant {
+    Variant::new(Kind::Native, "Lua filter", move || {
+        envoy(direction).native_filter(json!({
+            "name": "envoy.filters.http.lua",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+                "default_source_code": {"inline_string": code}
+            }
+        }))
+    })
+}
+
+fn baseline(direction: Option<Direction>) -> Variant {
+    Variant::new(Kind::Baseline, "no filter", move || envoy(direction))
+}
+
+/// The gateway's decision in Lua: strip the client's tag, header rule, cookie
+/// rule, a 30% share by a string hash of `x-user`, then tag + baggage.
+const LUA_GATEWAY: &str = r#"
+function envoy_on_request(h)
+  local hd = h:headers()
+  hd:remove("x-grey")
+  local grey = hd:get("end-user") == "test"
+  if not grey then
+    local c = hd:get("cookie")
+    grey = c ~= nil and string.find(c, "lane=grey", 1, true) ~= nil
+  end
+  if not grey then
+    local u = hd:get("x-user")
+    if u ~= nil and u ~= "" then
+      local x = 5381
+      for i = 1, #u do x = (x * 33 + string.byte(u, i)) % 4294967296 end
+      grey = x % 10000 < 3000
+    end
+  end
+  if grey then
+    hd:replace("x-grey", "grey")
+    local b = hd:get("baggage")
+    if b == nil then hd:replace("baggage", "lane=grey") else hd:replace("baggage", b .. ",lane=grey") end
+    h:clearRouteCache()
+  end
+end
+"#;
+
+/// The inbound hop in Lua: remember trace id → lane in a bounded per-worker table.
+const LUA_INBOUND: &str = r#"
+slots = slots or {}
+function envoy_on_request(h)
+  local hd = h:headers()
+  local lane = hd:get("x-grey")
+  local tp = hd:get("traceparent")
+  if lane == nil or tp == nil then return end
+  local id = string.sub(tp, 4, 35)
+  local x = 5381
+  for i = 1, #id do x = (x * 33 + string.byte(id, i)) % 4294967296 end
+  slots[x % 50000] = id .. "," .. (os.time() + 60) .. "," .. lane
+end
+"#;
+
+/// The outbound hop in Lua: keep a tag, else look the trace up, else the pod's lane.
+const LUA_OUTBOUND: &str = r#"
+slots = slots or {}
+function envoy_on_request(h)
+  local hd = h:headers()
+  if hd:get("x-grey") == "grey" then return end
+  local lane = nil
+  local tp = hd:get("traceparent")
+  if tp ~= nil then
+    local id = string.sub(tp, 4, 35)
+    local x = 5381
+    for i = 1, #id do x = (x * 33 + string.byte(id, i)) % 4294967296 end
+    local e = slots[x % 50000]
+    if e ~= nil and string.sub(e, 1, 32) == id then lane = "grey" end
+  end
+  if lane == nil then lane = "grey" end
+  hd:replace("x-grey", lane)
+  local b = hd:get("baggage")
+  if b == nil then hd:replace("baggage", "lane=" .. lane) else hd:replace("baggage", b .. ",lane=" .. lane) end
+  h:clearRouteCache()
+end
+"#;
+
+/// wrk: a different user per request, every 10th `end-user: test`, every 7th
+/// with a spoofed tag.
+const WRK_USERS: &str = r#"
+local n = 0
+request = function()
+  n = n + 1
+  local h = {["x-user"] = "user-" .. n}
+  if n % 10 == 0 then h["end-user"] = "test" end
+  if n % 7 == 0 then h["x-grey"] = "grey" end
+  return wrk.format("GET", "/", h)
+end
+"#;
+
+/// wrk: a fresh W3C trace id per request (`extra` adds headers).
+fn wrk_traces(extra: &str) -> String {
+    format!(
+        r#"
+local n = 0
+local p = 0
+init = function(args) math.randomseed(os.time()); p = math.random(1, 2147483647) end
+request = function()
+  n = n + 1
+  local h = {{["traceparent"] = string.format("00-%08x%08x%016x-00f067aa0ba902b7-01", p, n % 2147483647, 1)}}
+  {extra}
+  return wrk.format("GET", "/", h)
+end
+"#
+    )
+}
 
 pub fn scenarios() -> Vec<Scenario> {
-    vec![Scenario::new("grey-chain", "module loaded, minimal config")
-        .notes("Starting point: the filter with its minimal config (`e2e::minimal_config`). To be replaced by gateway and sidecar lane scenarios against a Lua filter.")
-        .variant(Variant::baseline())
-        .variant(Variant::wasm("grey-chain", "grey_chain", crate::minimal_config("grey_chain")))]
+    let users = WRK_USERS;
+    let inbound = wrk_traces(r#"h["x-grey"] = "grey""#);
+    let outbound = wrk_traces("");
+    vec![
+        Scenario::new("grey-chain", "gateway: decide the lane")
+            .notes("Ingress gateway: strip a client-sent tag, rules header exact / cookie / 30% by `x-user` hash, then set `x-grey` and the baggage member and re-select the route. wrk sends a new user per request, every 10th `end-user: test`, every 7th a spoofed `x-grey`. The Lua peer makes the same decisions (its baggage handling only appends). The floor variant is the same module with no rules: the fixed cost of a proxy-wasm filter in this Envoy.")
+            .variant(baseline(None).lua(users))
+            .variant(lua(LUA_GATEWAY, None).lua(users))
+            .variant(wasm(GATEWAY_CONFIG, None).lua(users))
+            .variant(wasm_named("grey-chain, no rules (wasm floor)", FLOOR_CONFIG, None).lua(users)),
+        Scenario::new("grey-chain", "sidecar inbound: remember the lane")
+            .notes("Inbound listener: every request carries `x-grey: grey` and a new trace id, so every request writes the correlation table (shared data, CAS). The Lua peer writes a bounded per-worker Lua table (it cannot share with the outbound listener).")
+            .variant(baseline(Some(Direction::Inbound)).lua(&inbound))
+            .variant(lua(LUA_INBOUND, Some(Direction::Inbound)).lua(&inbound))
+            .variant(wasm(SIDECAR_CONFIG, Some(Direction::Inbound)).lua(&inbound)),
+        Scenario::new("grey-chain", "sidecar outbound: restore the lane")
+            .notes("Outbound listener of a pod labelled `type: grey`: each request has a new trace id, so the table lookup misses and the pod's lane is set (tag + baggage + route re-selection): the full outbound path.")
+            .variant(baseline(Some(Direction::Outbound)).lua(&outbound))
+            .variant(lua(LUA_OUTBOUND, Some(Direction::Outbound)).lua(&outbound))
+            .variant(wasm(SIDECAR_CONFIG, Some(Direction::Outbound)).lua(&outbound)),
+    ]
 }

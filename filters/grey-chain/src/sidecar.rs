@@ -1,0 +1,343 @@
+//! What a sidecar does: inbound, remember the request's lane under its trace
+//! id; outbound, keep a carried lane, else restore the remembered one, else
+//! the pod's own lane.
+
+use crate::baggage;
+use crate::config::{Config, Sidecar};
+use crate::gateway::{strip_baggage_member, write_lane};
+use crate::headers::Headers;
+use crate::table::{Lookup, Recorded, Store, Table};
+use crate::traceid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Unknown,
+}
+
+/// Envoy's `listener_direction` property: the `TrafficDirection` enum as a
+/// little-endian int64 (1 inbound, 2 outbound).
+pub fn direction(property: Option<&[u8]>) -> Direction {
+    let value = property
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(i64::from_le_bytes);
+    match value {
+        Some(1) => Direction::Inbound,
+        Some(2) => Direction::Outbound,
+        _ => Direction::Unknown,
+    }
+}
+
+/// The lane a request carries (tag first, then baggage). A lane not in
+/// `lanes` is removed and reported as dropped.
+pub fn carried_lane(cfg: &Config, h: &mut dyn Headers) -> (Option<String>, bool) {
+    let mut dropped = false;
+    if let Some(tag) = h.get(&cfg.tag_header) {
+        if let Some(lane) = cfg.lane(&tag) {
+            return (Some(lane.to_string()), false);
+        }
+        h.remove(&cfg.tag_header);
+        dropped = true;
+    }
+    if let Some(member) = h
+        .get("baggage")
+        .and_then(|b| baggage::find(&b, &cfg.baggage_key))
+    {
+        if let Some(lane) = cfg.lane(&member) {
+            return (Some(lane.to_string()), dropped);
+        }
+        strip_baggage_member(h, &cfg.baggage_key);
+        dropped = true;
+    }
+    (None, dropped)
+}
+
+/// The trace id from the first configured correlation header with a valid one.
+pub fn trace_id(sc: &Sidecar, h: &dyn Headers) -> Option<String> {
+    sc.correlation.headers.iter().find_map(|name| {
+        let value = h.get(name)?;
+        traceid::extract(name, &value).map(str::to_string)
+    })
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inbound {
+    pub lane: Option<String>,
+    /// Set when a lane was remembered (or found fresh) for a trace id.
+    pub recorded: Option<Recorded>,
+    /// A lane arrived without any usable trace id.
+    pub unkeyed: bool,
+    pub dropped: bool,
+    pub changed: bool,
+}
+
+pub fn inbound(
+    cfg: &Config,
+    sc: &Sidecar,
+    table: &Table,
+    store: &mut dyn Store,
+    h: &mut dyn Headers,
+    now: u64,
+) -> Inbound {
+    let (lane, dropped) = carried_lane(cfg, h);
+    let mut out = Inbound {
+        dropped,
+        changed: dropped,
+        ..Inbound::default()
+    };
+    if let Some(lane) = &lane {
+        match trace_id(sc, h) {
+            Some(id) => out.recorded = Some(table.record(store, &id, lane, now)),
+            None => out.unkeyed = true,
+        }
+    }
+    out.lane = lane;
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The request already carried a valid lane.
+    Kept,
+    Correlation,
+    PodLabel,
+    Baseline,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    pub via: Via,
+    pub lane: Option<String>,
+    /// The trace's entry had expired and was not applied.
+    pub expired: bool,
+    pub dropped: bool,
+    pub changed: bool,
+}
+
+pub fn outbound(
+    cfg: &Config,
+    sc: &Sidecar,
+    table: &Table,
+    store: &dyn Store,
+    h: &mut dyn Headers,
+    now: u64,
+    pod_lane: Option<&str>,
+) -> Outbound {
+    let (carried, dropped) = carried_lane(cfg, h);
+    let mut out = Outbound {
+        via: Via::Baseline,
+        lane: None,
+        expired: false,
+        dropped,
+        changed: dropped,
+    };
+    let mut chosen = carried.map(|l| (Via::Kept, l));
+    if chosen.is_none() {
+        if let Some(id) = trace_id(sc, h) {
+            match table.lookup(store, &id, now) {
+                Lookup::Hit(l) => match cfg.lane(&l) {
+                    Some(l) => chosen = Some((Via::Correlation, l.to_string())),
+                    None => out.dropped = true,
+                },
+                Lookup::Expired => out.expired = true,
+                Lookup::Miss => {}
+            }
+        }
+    }
+    if chosen.is_none() {
+        chosen = pod_lane.map(|l| (Via::PodLabel, l.to_string()));
+    }
+    if let Some((via, lane)) = chosen {
+        if via == Via::Kept {
+            // Carried already: only make sure the tag (what routes) is there.
+            if h.get(&cfg.tag_header).as_deref() != Some(lane.as_str()) {
+                h.set(&cfg.tag_header, &lane);
+                out.changed = true;
+            }
+        } else {
+            out.changed |= write_lane(cfg, h, &lane);
+        }
+        out.via = via;
+        out.lane = Some(lane);
+    }
+    out
+}
+
+/// This pod's lane: `podLabel.value` when the pod's label `podLabel.key` equals it.
+pub fn pod_lane(sc: &Sidecar, label_value: Option<&[u8]>) -> Option<String> {
+    let (_, want) = sc.pod_label.as_ref()?;
+    (label_value? == want.as_bytes()).then(|| want.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+    use crate::headers::MapHeaders;
+    use crate::table::MemStore;
+
+    const TP: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const TP_NEXT_HOP: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01";
+
+    fn cfg() -> Config {
+        parse(br#"{"mode":"sidecar","lanes":["grey","blue"],"sidecar":{"podLabel":{"key":"type","value":"grey"}}}"#).unwrap()
+    }
+
+    struct Pod {
+        cfg: Config,
+        table: Table,
+        store: MemStore,
+    }
+
+    impl Pod {
+        fn new() -> Self {
+            let cfg = cfg();
+            let c = &cfg.sidecar.as_ref().unwrap().correlation;
+            let table = Table::new(c.max_entries, c.ttl_seconds);
+            Pod {
+                cfg,
+                table,
+                store: MemStore::default(),
+            }
+        }
+        fn inbound(&mut self, h: &mut MapHeaders, now: u64) -> Inbound {
+            let sc = self.cfg.sidecar.as_ref().unwrap();
+            inbound(&self.cfg, sc, &self.table, &mut self.store, h, now)
+        }
+        fn outbound(&self, h: &mut MapHeaders, now: u64, pod: Option<&str>) -> Outbound {
+            let sc = self.cfg.sidecar.as_ref().unwrap();
+            outbound(&self.cfg, sc, &self.table, &self.store, h, now, pod)
+        }
+    }
+
+    #[test]
+    fn direction_property() {
+        assert_eq!(direction(Some(&1i64.to_le_bytes())), Direction::Inbound);
+        assert_eq!(direction(Some(&2i64.to_le_bytes())), Direction::Outbound);
+        assert_eq!(direction(Some(&0i64.to_le_bytes())), Direction::Unknown);
+        assert_eq!(direction(Some(b"\x01")), Direction::Unknown);
+        assert_eq!(direction(None), Direction::Unknown);
+    }
+
+    #[test]
+    fn inbound_lane_restored_outbound_by_trace() {
+        let mut pod = Pod::new();
+        let mut h = MapHeaders::new(&[("x-grey", "grey"), ("traceparent", TP)]);
+        let r = pod.inbound(&mut h, 100);
+        assert_eq!(r.lane.as_deref(), Some("grey"));
+        assert!(r.recorded.unwrap().written);
+        let mut out = MapHeaders::new(&[("traceparent", TP_NEXT_HOP)]);
+        let o = pod.outbound(&mut out, 101, None);
+        assert_eq!((o.via, o.lane.as_deref()), (Via::Correlation, Some("grey")));
+        assert!(o.changed);
+        assert_eq!(out.get("x-grey").as_deref(), Some("grey"));
+        assert_eq!(out.get("baggage").as_deref(), Some("lane=grey"));
+        // After the TTL the entry is never applied.
+        let mut late = MapHeaders::new(&[("traceparent", TP)]);
+        let o = pod.outbound(&mut late, 160, None);
+        assert_eq!(o.via, Via::Baseline);
+        assert!(o.expired);
+        assert_eq!(late.get("x-grey"), None);
+    }
+
+    #[test]
+    fn baggage_alone_carries_the_lane() {
+        let mut pod = Pod::new();
+        let mut h = MapHeaders::new(&[("baggage", "lane=blue"), ("x-request-id", "req-1")]);
+        assert_eq!(pod.inbound(&mut h, 100).lane.as_deref(), Some("blue"));
+        let mut out = MapHeaders::new(&[("x-request-id", "req-1")]);
+        assert_eq!(
+            pod.outbound(&mut out, 100, None).lane.as_deref(),
+            Some("blue")
+        );
+    }
+
+    #[test]
+    fn first_valid_correlation_header_is_used() {
+        let mut pod = Pod::new();
+        let mut h = MapHeaders::new(&[
+            ("x-grey", "grey"),
+            ("traceparent", "garbage"),
+            ("x-request-id", "r-9"),
+        ]);
+        pod.inbound(&mut h, 100);
+        let mut out = MapHeaders::new(&[("x-request-id", "r-9")]);
+        assert_eq!(pod.outbound(&mut out, 100, None).via, Via::Correlation);
+        let mut other = MapHeaders::new(&[("x-request-id", "r-10")]);
+        assert_eq!(pod.outbound(&mut other, 100, None).via, Via::Baseline);
+    }
+
+    #[test]
+    fn inbound_without_trace_is_unkeyed() {
+        let mut pod = Pod::new();
+        let r = pod.inbound(&mut MapHeaders::new(&[("x-grey", "grey")]), 100);
+        assert!(r.unkeyed && r.recorded.is_none());
+        let r = pod.inbound(&mut MapHeaders::new(&[("traceparent", TP)]), 100);
+        assert!(!r.unkeyed && r.recorded.is_none() && r.lane.is_none());
+    }
+
+    #[test]
+    fn carried_lane_wins_over_table_and_pod() {
+        let mut pod = Pod::new();
+        pod.inbound(
+            &mut MapHeaders::new(&[("x-grey", "grey"), ("traceparent", TP)]),
+            100,
+        );
+        let mut out = MapHeaders::new(&[("x-grey", "blue"), ("traceparent", TP)]);
+        let o = pod.outbound(&mut out, 100, Some("grey"));
+        assert_eq!((o.via, o.lane.as_deref()), (Via::Kept, Some("blue")));
+        assert_eq!(out.get("x-grey").as_deref(), Some("blue"));
+        assert!(!o.changed, "a carried tag is left as it is");
+        assert_eq!(out.get("baggage"), None);
+    }
+
+    #[test]
+    fn pod_label_seeds_the_lane() {
+        let pod = Pod::new();
+        let sc = pod.cfg.sidecar.as_ref().unwrap();
+        assert_eq!(pod_lane(sc, Some(b"grey")).as_deref(), Some("grey"));
+        assert_eq!(pod_lane(sc, Some(b"normal")), None);
+        assert_eq!(pod_lane(sc, None), None);
+        let mut out = MapHeaders::new(&[("traceparent", TP)]);
+        let o = pod.outbound(&mut out, 100, Some("grey"));
+        assert_eq!(o.via, Via::PodLabel);
+        assert_eq!(out.get("x-grey").as_deref(), Some("grey"));
+        let o = pod.outbound(&mut MapHeaders::new(&[]), 100, None);
+        assert_eq!(o.via, Via::Baseline);
+        assert!(!o.changed);
+    }
+
+    #[test]
+    fn unknown_lanes_are_dropped() {
+        let mut pod = Pod::new();
+        let mut h = MapHeaders::new(&[
+            ("x-grey", "purple"),
+            ("baggage", "lane=purple,a=1"),
+            ("traceparent", TP),
+        ]);
+        let r = pod.inbound(&mut h, 100);
+        assert!(r.dropped && r.lane.is_none() && r.recorded.is_none());
+        assert_eq!(h.get("x-grey"), None);
+        assert_eq!(h.get("baggage").as_deref(), Some("a=1"));
+        let mut out = MapHeaders::new(&[("x-grey", "GREY")]);
+        let o = pod.outbound(&mut out, 100, None);
+        assert!(o.dropped);
+        assert_eq!(o.via, Via::Baseline);
+        assert_eq!(out.get("x-grey"), None);
+    }
+
+    #[test]
+    fn remembered_lane_removed_from_config_is_dropped() {
+        let mut pod = Pod::new();
+        pod.store = MemStore::default();
+        pod.inbound(
+            &mut MapHeaders::new(&[("x-grey", "blue"), ("traceparent", TP)]),
+            100,
+        );
+        pod.cfg.lanes.retain(|l| l != "blue");
+        let o = pod.outbound(&mut MapHeaders::new(&[("traceparent", TP)]), 100, None);
+        assert!(o.dropped);
+        assert_eq!(o.via, Via::Baseline);
+    }
+}

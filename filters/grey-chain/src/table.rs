@@ -1,0 +1,411 @@
+//! The correlation table (trace id → lane) in proxy-wasm shared data, which
+//! the inbound and outbound filter instances of one Envoy both see.
+//!
+//! Memory is bounded by construction: `maxEntries` entries live in
+//! `maxEntries / WAYS` fixed buckets, one shared-data key each
+//! (`grey-chain/t/<n>`). A trace id hashes to one bucket; a bucket holds at
+//! most `WAYS` entries `<fingerprint>,<expiry>,<lane>` joined by `;`, the
+//! fingerprint being a 64-bit hash of the trace id under another salt (so the
+//! id, client-chosen and up to 128 bytes, is never stored). A full bucket
+//! replaces an expired entry first, else the live entry closest to expiry
+//! (evicted). Updates use the bucket's CAS so concurrent workers never lose
+//! each other's entries. Shared data cannot be deleted in ABI 0.2.1: keys are
+//! only ever overwritten, so the key count never exceeds the bucket count.
+
+use filters_common::stable_hash::{stable_bucket, stable_hash};
+
+/// Entries per bucket: a trace is lost to a collision only when `WAYS` other
+/// live traces share its bucket.
+pub const WAYS: u32 = 4;
+const ATTEMPTS: usize = 4;
+pub const ENTRIES_KEY: &str = "grey-chain/entries";
+
+/// Shared data as the table needs it.
+pub trait Store {
+    /// The value and its CAS token; `None` when the key was never set.
+    fn get(&self, key: &str) -> Option<(Vec<u8>, u32)>;
+    /// Sets `value` if the key's CAS token is still `cas` (0: unconditionally).
+    /// `false` when another writer came first.
+    fn set(&mut self, key: &str, value: &[u8], cas: u32) -> bool;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Hit(String),
+    /// The trace was recorded but its entry expired: it is not applied.
+    Expired,
+    Miss,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recorded {
+    pub written: bool,
+    /// A never-used slot was filled: the table grew by one entry.
+    pub new_entry: bool,
+    pub replaced_expired: bool,
+    pub evicted: bool,
+    /// The table's size after this write, when it grew.
+    pub entries: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    fp: u64,
+    expiry: u64,
+    lane: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Table {
+    ways: u32,
+    buckets: u32,
+    ttl: u64,
+}
+
+impl Table {
+    pub fn new(max_entries: u32, ttl_seconds: u64) -> Self {
+        let ways = WAYS.min(max_entries.max(1));
+        Table {
+            ways,
+            buckets: (max_entries / ways).max(1),
+            ttl: ttl_seconds,
+        }
+    }
+
+    /// Entries the table can hold (≤ `maxEntries`).
+    pub fn capacity(&self) -> u64 {
+        u64::from(self.ways) * u64::from(self.buckets)
+    }
+
+    pub fn buckets(&self) -> u32 {
+        self.buckets
+    }
+
+    pub fn bucket_key(bucket: u32) -> String {
+        format!("grey-chain/t/{bucket}")
+    }
+
+    fn locate(&self, trace_id: &str) -> (String, u64) {
+        let bucket = stable_bucket("grey-chain/bucket", trace_id.as_bytes(), self.buckets);
+        (
+            Self::bucket_key(bucket),
+            stable_hash("grey-chain/fp", trace_id.as_bytes()),
+        )
+    }
+
+    pub fn lookup(&self, store: &dyn Store, trace_id: &str, now: u64) -> Lookup {
+        let (key, fp) = self.locate(trace_id);
+        let Some((value, _)) = store.get(&key) else {
+            return Lookup::Miss;
+        };
+        match decode(&value).into_iter().find(|e| e.fp == fp) {
+            Some(e) if e.expiry > now => Lookup::Hit(e.lane),
+            Some(_) => Lookup::Expired,
+            None => Lookup::Miss,
+        }
+    }
+
+    /// Remembers `trace_id → lane` until `now + ttl`. A fresh identical entry
+    /// (more than half its TTL left) is not rewritten.
+    pub fn record(&self, store: &mut dyn Store, trace_id: &str, lane: &str, now: u64) -> Recorded {
+        let (key, fp) = self.locate(trace_id);
+        let expiry = now.saturating_add(self.ttl);
+        for _ in 0..ATTEMPTS {
+            let (mut entries, cas) = match store.get(&key) {
+                Some((value, cas)) => (decode(&value), cas),
+                None => (Vec::new(), 0),
+            };
+            entries.truncate(self.ways as usize);
+            let mut out = Recorded::default();
+            let fresh = Entry {
+                fp,
+                expiry,
+                lane: lane.to_string(),
+            };
+            if let Some(e) = entries.iter_mut().find(|e| e.fp == fp) {
+                if e.lane == lane && e.expiry >= now.saturating_add(self.ttl / 2) {
+                    return out;
+                }
+                *e = fresh;
+            } else if entries.len() < self.ways as usize {
+                entries.push(fresh);
+                out.new_entry = true;
+            } else if let Some(victim) = entries.iter_mut().min_by_key(|e| e.expiry) {
+                if victim.expiry > now {
+                    out.evicted = true;
+                } else {
+                    out.replaced_expired = true;
+                }
+                *victim = fresh;
+            }
+            if store.set(&key, encode(&entries).as_bytes(), cas) {
+                // A first write (CAS 0) is unconditional: two workers creating
+                // the same bucket at once can overwrite each other, so check
+                // that ours survived and merge again if not.
+                if cas == 0 && !self.holds(store, &key, fp) {
+                    continue;
+                }
+                out.written = true;
+                if out.new_entry {
+                    out.entries = bump_entries(store);
+                }
+                return out;
+            }
+        }
+        Recorded::default()
+    }
+}
+
+impl Table {
+    fn holds(&self, store: &dyn Store, key: &str, fp: u64) -> bool {
+        store
+            .get(key)
+            .is_some_and(|(value, _)| decode(&value).iter().any(|e| e.fp == fp))
+    }
+}
+
+/// Counts filled slots in shared data (so every worker's gauge agrees).
+fn bump_entries(store: &mut dyn Store) -> Option<u64> {
+    for _ in 0..ATTEMPTS {
+        let (n, cas) = match store.get(ENTRIES_KEY) {
+            Some((v, cas)) => (std::str::from_utf8(&v).ok()?.parse::<u64>().ok()?, cas),
+            None => (0, 0),
+        };
+        if store.set(ENTRIES_KEY, (n + 1).to_string().as_bytes(), cas) {
+            return Some(n + 1);
+        }
+    }
+    None
+}
+
+/// The table's size as counted in shared data.
+pub fn entries(store: &dyn Store) -> u64 {
+    store
+        .get(ENTRIES_KEY)
+        .and_then(|(v, _)| std::str::from_utf8(&v).ok()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn encode(entries: &[Entry]) -> String {
+    entries
+        .iter()
+        .map(|e| format!("{:016x},{},{}", e.fp, e.expiry, e.lane))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Malformed entries (which only another version could write) are dropped.
+fn decode(value: &[u8]) -> Vec<Entry> {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return Vec::new();
+    };
+    text.split(';')
+        .filter_map(|e| {
+            let mut f = e.splitn(3, ',');
+            let fp = u64::from_str_radix(f.next()?, 16).ok()?;
+            let expiry = f.next()?.parse().ok()?;
+            let lane = f.next()?.to_string();
+            Some(Entry { fp, expiry, lane })
+        })
+        .collect()
+}
+
+/// An in-memory `Store` with Envoy's CAS semantics, for the native tests.
+#[cfg(test)]
+#[derive(Default)]
+pub struct MemStore(pub std::collections::HashMap<String, (Vec<u8>, u32)>);
+
+#[cfg(test)]
+impl Store for MemStore {
+    fn get(&self, key: &str) -> Option<(Vec<u8>, u32)> {
+        self.0.get(key).cloned()
+    }
+    fn set(&mut self, key: &str, value: &[u8], cas: u32) -> bool {
+        let current = self.0.get(key).map_or(0, |(_, c)| *c);
+        if cas != 0 && cas != current {
+            return false;
+        }
+        self.0
+            .insert(key.to_string(), (value.to_vec(), current + 1));
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_finds() {
+        let t = Table::new(100, 60);
+        let mut s = MemStore::default();
+        assert_eq!(t.lookup(&s, "trace-1", 1000), Lookup::Miss);
+        let r = t.record(&mut s, "trace-1", "grey", 1000);
+        assert!(r.written && r.new_entry);
+        assert_eq!(r.entries, Some(1));
+        assert_eq!(t.lookup(&s, "trace-1", 1059), Lookup::Hit("grey".into()));
+        assert_eq!(t.lookup(&s, "trace-2", 1000), Lookup::Miss);
+        assert_eq!(entries(&s), 1);
+    }
+
+    #[test]
+    fn expired_entries_are_never_applied() {
+        let t = Table::new(100, 60);
+        let mut s = MemStore::default();
+        t.record(&mut s, "trace-1", "grey", 1000);
+        assert_eq!(t.lookup(&s, "trace-1", 1060), Lookup::Expired);
+        assert_eq!(t.lookup(&s, "trace-1", 5000), Lookup::Expired);
+    }
+
+    #[test]
+    fn refresh_and_lane_change() {
+        let t = Table::new(100, 60);
+        let mut s = MemStore::default();
+        t.record(&mut s, "tr", "grey", 1000);
+        assert!(
+            !t.record(&mut s, "tr", "grey", 1010).written,
+            "fresh entry not rewritten"
+        );
+        let r = t.record(&mut s, "tr", "grey", 1040);
+        assert!(r.written && !r.new_entry);
+        assert_eq!(t.lookup(&s, "tr", 1099), Lookup::Hit("grey".into()));
+        t.record(&mut s, "tr", "blue", 1041);
+        assert_eq!(t.lookup(&s, "tr", 1042), Lookup::Hit("blue".into()));
+        assert_eq!(entries(&s), 1);
+    }
+
+    #[test]
+    fn bounded_under_many_traces() {
+        let t = Table::new(1000, 60);
+        assert_eq!(t.capacity(), 1000);
+        let mut s = MemStore::default();
+        let (mut evicted, mut expired) = (0, 0);
+        for i in 0..200_000u64 {
+            // A burst (1000 traces/s: live entries exceed the table), then a trickle (10/s).
+            let now = if i < 100_000 {
+                1000 + i / 1000
+            } else {
+                2000 + i / 10
+            };
+            let r = t.record(&mut s, &format!("{i:032x}"), "grey", now);
+            evicted += u32::from(r.evicted);
+            expired += u32::from(r.replaced_expired);
+        }
+        // Only bucket keys plus the counter, each value at most WAYS entries.
+        assert_eq!(s.0.len(), t.buckets() as usize + 1);
+        assert!(s.0.values().all(|(v, _)| v.len() <= WAYS as usize * 40));
+        assert_eq!(entries(&s), 1000);
+        assert!(evicted > 0 && expired > 0, "{evicted} {expired}");
+        // The latest traces are still there.
+        assert_eq!(
+            t.lookup(&s, &format!("{:032x}", 199_999), 22_000),
+            Lookup::Hit("grey".into())
+        );
+    }
+
+    #[test]
+    fn expired_entries_go_first() {
+        let t = Table::new(4, 10);
+        let mut s = MemStore::default();
+        for i in 0..3 {
+            t.record(&mut s, &format!("old{i}"), "grey", 100);
+        }
+        t.record(&mut s, "live", "grey", 108);
+        let r = t.record(&mut s, "new", "grey", 111);
+        assert!(r.replaced_expired && !r.evicted);
+        assert_eq!(t.lookup(&s, "live", 112), Lookup::Hit("grey".into()));
+        let r = t.record(&mut s, "newer", "grey", 112);
+        assert!(r.replaced_expired);
+    }
+
+    #[test]
+    fn full_bucket_evicts_the_oldest_live_entry() {
+        let t = Table::new(4, 60);
+        let mut s = MemStore::default();
+        for i in 0..4 {
+            t.record(&mut s, &format!("t{i}"), "grey", 100 + i);
+        }
+        let r = t.record(&mut s, "t4", "grey", 110);
+        assert!(r.evicted);
+        assert_eq!(t.lookup(&s, "t0", 111), Lookup::Miss);
+        assert_eq!(t.lookup(&s, "t1", 111), Lookup::Hit("grey".into()));
+    }
+
+    /// A store whose first write of each key loses to a concurrent writer.
+    struct Racy {
+        inner: MemStore,
+        raced: bool,
+    }
+    impl Store for Racy {
+        fn get(&self, key: &str) -> Option<(Vec<u8>, u32)> {
+            self.inner.get(key)
+        }
+        fn set(&mut self, key: &str, value: &[u8], cas: u32) -> bool {
+            if !self.raced && key != ENTRIES_KEY {
+                self.raced = true;
+                let other = format!("{:016x},999999,blue", 7u64);
+                self.inner.set(key, other.as_bytes(), 0);
+                return false;
+            }
+            self.inner.set(key, value, cas)
+        }
+    }
+
+    #[test]
+    fn cas_conflict_keeps_the_other_writers_entry() {
+        let t = Table::new(4, 60);
+        let mut s = Racy {
+            inner: MemStore::default(),
+            raced: false,
+        };
+        s.inner.set(&Table::bucket_key(0), b"", 0);
+        let r = t.record(&mut s, "mine", "grey", 100);
+        assert!(r.written);
+        assert_eq!(t.lookup(&s, "mine", 101), Lookup::Hit("grey".into()));
+        let value = s.inner.get(&Table::bucket_key(0)).unwrap().0;
+        assert!(String::from_utf8(value).unwrap().contains(",999999,blue"));
+    }
+
+    /// A store where another worker creates the same new bucket right after us.
+    struct FirstWriteLost {
+        inner: MemStore,
+        lost: bool,
+    }
+    impl Store for FirstWriteLost {
+        fn get(&self, key: &str) -> Option<(Vec<u8>, u32)> {
+            self.inner.get(key)
+        }
+        fn set(&mut self, key: &str, value: &[u8], cas: u32) -> bool {
+            let ok = self.inner.set(key, value, cas);
+            if !self.lost && key != ENTRIES_KEY {
+                self.lost = true;
+                let other = format!("{:016x},999999,blue", 7u64);
+                self.inner.set(key, other.as_bytes(), 0);
+            }
+            ok
+        }
+    }
+
+    #[test]
+    fn racing_first_writes_are_merged() {
+        let t = Table::new(4, 60);
+        let mut s = FirstWriteLost {
+            inner: MemStore::default(),
+            lost: false,
+        };
+        assert!(t.record(&mut s, "mine", "grey", 100).written);
+        assert_eq!(t.lookup(&s, "mine", 101), Lookup::Hit("grey".into()));
+        let value = s.inner.get(&Table::bucket_key(0)).unwrap().0;
+        assert!(String::from_utf8(value).unwrap().contains(",999999,blue"));
+    }
+
+    #[test]
+    fn garbage_in_shared_data_is_ignored() {
+        let t = Table::new(1, 60);
+        let mut s = MemStore::default();
+        s.set(&Table::bucket_key(0), b"zz,1,grey;\xff", 0);
+        assert_eq!(t.lookup(&s, "x", 0), Lookup::Miss);
+        assert!(t.record(&mut s, "x", "grey", 0).written);
+        assert_eq!(t.lookup(&s, "x", 1), Lookup::Hit("grey".into()));
+    }
+}

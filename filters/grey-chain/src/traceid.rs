@@ -1,0 +1,117 @@
+//! How a request's trace id is read from its correlation headers. The ids come
+//! from clients and apps: each is validated and bounded before it keys the table.
+
+/// Longest id accepted from a header without a known format.
+pub const MAX_RAW_ID: usize = 128;
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn not_all_zero(s: &str) -> bool {
+    s.bytes().any(|b| b != b'0')
+}
+
+/// The trace-id field of a W3C `traceparent`
+/// (`version "-" trace-id "-" parent-id "-" trace-flags`).
+pub fn from_traceparent(value: &str) -> Option<&str> {
+    let value = value.trim_matches(|c| c == ' ' || c == '\t');
+    let mut fields = value.split('-');
+    let version = fields.next()?;
+    let trace_id = fields.next()?;
+    let parent_id = fields.next()?;
+    let flags = fields.next()?;
+    let valid = version.len() == 2
+        && is_lower_hex(version)
+        && version != "ff"
+        && trace_id.len() == 32
+        && is_lower_hex(trace_id)
+        && not_all_zero(trace_id)
+        && parent_id.len() == 16
+        && is_lower_hex(parent_id)
+        && not_all_zero(parent_id)
+        && flags.len() == 2
+        && is_lower_hex(flags)
+        // Version 00 has exactly four fields; later versions may append more.
+        && (version != "00" || fields.next().is_none());
+    valid.then_some(trace_id)
+}
+
+/// A B3 trace id: 16 or 32 lowercase hex digits, not all zero.
+fn b3_id(id: &str) -> Option<&str> {
+    ((id.len() == 16 || id.len() == 32) && is_lower_hex(id) && not_all_zero(id)).then_some(id)
+}
+
+/// An opaque id (such as `x-request-id`): 1..=128 of `[A-Za-z0-9._:-]`.
+fn raw_id(id: &str) -> Option<&str> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_RAW_ID
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    ok.then_some(id)
+}
+
+/// The trace id carried by correlation header `name` with `value`, if valid.
+pub fn extract<'v>(name: &str, value: &'v str) -> Option<&'v str> {
+    match name {
+        "traceparent" => from_traceparent(value),
+        "x-b3-traceid" => b3_id(value.trim()),
+        "b3" => b3_id(value.trim().split('-').next()?),
+        _ => raw_id(value.trim()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TP: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    #[test]
+    fn traceparent() {
+        assert_eq!(
+            from_traceparent(TP),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        assert_eq!(
+            from_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        for bad in [
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+            "",
+        ] {
+            assert_eq!(from_traceparent(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn b3_and_raw() {
+        assert_eq!(
+            extract("x-b3-traceid", "463ac35c9f6413ad"),
+            Some("463ac35c9f6413ad")
+        );
+        assert_eq!(extract("x-b3-traceid", "463AC35C9F6413AD"), None);
+        assert_eq!(extract("x-b3-traceid", "0000000000000000"), None);
+        assert_eq!(
+            extract("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1"),
+            Some("80f198ee56343ba864fe8b2a57d3eff7")
+        );
+        assert_eq!(
+            extract("x-request-id", "7c1f0b3e-3a2b-4c5d-9e8f-0a1b2c3d4e5f"),
+            Some("7c1f0b3e-3a2b-4c5d-9e8f-0a1b2c3d4e5f")
+        );
+        assert_eq!(extract("x-request-id", &"a".repeat(129)), None);
+        assert_eq!(extract("x-request-id", "a b"), None);
+        assert_eq!(extract("x-request-id", "a|b"), None);
+        assert_eq!(extract("x-request-id", ""), None);
+    }
+}

@@ -1,0 +1,193 @@
+//! The sidecar mode on the built module (testhost).
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+const INBOUND: i64 = 1;
+const OUTBOUND: i64 = 2;
+
+fn sidecar(extra: &str) -> String {
+    format!(
+        r#"{{"mode":"sidecar","lanes":["grey"],"sidecar":{{"podLabel":{{"key":"type","value":"grey"}}{extra}}}}}"#
+    )
+}
+
+#[test]
+fn inbound_lane_is_restored_on_outbound_by_trace_id() {
+    let mut h = host(&sidecar(""));
+    let tp = traceparent(1);
+    let child = tp.replace("00f067aa0ba902b7", "1111111111111111");
+    sidecar_request(&mut h, INBOUND, &[("x-grey", "grey"), ("traceparent", &tp)]);
+    let out = sidecar_request(&mut h, OUTBOUND, &[("traceparent", &child)]);
+    assert_eq!(header(&out, "x-grey"), Some("grey"));
+    assert_eq!(header(&out, "baggage"), Some("lane=grey"));
+    assert!(h.foreign_calls().iter().any(|c| c == "clear_route_cache"));
+    let other = sidecar_request(&mut h, OUTBOUND, &[("traceparent", &traceparent(2))]);
+    assert_eq!(header(&other, "x-grey"), None);
+    assert_eq!(h.metric("grey_chain.sidecar.inbound.recorded"), Some(1));
+    assert_eq!(
+        h.metric("grey_chain.sidecar.outbound.by_correlation"),
+        Some(1)
+    );
+    assert_eq!(h.metric("grey_chain.sidecar.outbound.baseline"), Some(1));
+    assert_eq!(h.metric("grey_chain.correlation.entries"), Some(1));
+}
+
+#[test]
+fn ttl_expiry_is_never_applied() {
+    let mut h = host(&sidecar(r#","correlation":{"ttlSeconds":30}"#));
+    let tp = traceparent(7);
+    sidecar_request(
+        &mut h,
+        INBOUND,
+        &[("baggage", "lane=grey"), ("traceparent", &tp)],
+    );
+    h.advance_clock(Duration::from_secs(29));
+    assert_eq!(
+        header(
+            &sidecar_request(&mut h, OUTBOUND, &[("traceparent", &tp)]),
+            "x-grey"
+        ),
+        Some("grey")
+    );
+    h.advance_clock(Duration::from_secs(1));
+    assert_eq!(
+        header(
+            &sidecar_request(&mut h, OUTBOUND, &[("traceparent", &tp)]),
+            "x-grey"
+        ),
+        None
+    );
+    assert_eq!(h.metric("grey_chain.correlation.expired"), Some(1));
+}
+
+#[test]
+fn carried_lane_is_kept_and_unknown_lanes_dropped() {
+    let mut h = host(&sidecar(""));
+    let out = sidecar_request(&mut h, OUTBOUND, &[("baggage", "a=1,lane=grey")]);
+    assert_eq!(
+        header(&out, "x-grey"),
+        Some("grey"),
+        "baggage alone carries the lane"
+    );
+    assert_eq!(h.metric("grey_chain.sidecar.outbound.kept"), Some(1));
+    let out = sidecar_request(
+        &mut h,
+        OUTBOUND,
+        &[("x-grey", "purple"), ("baggage", "lane=purple,a=1")],
+    );
+    assert_eq!(header(&out, "x-grey"), None);
+    assert_eq!(header(&out, "baggage"), Some("a=1"));
+    assert_eq!(h.metric("grey_chain.dropped_lanes"), Some(1));
+    assert!(
+        h.logs().iter().any(|(_, m)| m.contains("not in `lanes`")),
+        "dropped lanes are logged"
+    );
+}
+
+#[test]
+fn pod_label_seeds_outbound_only() {
+    let mut h = testhost::Host::load(testhost::dist("grey_chain")).unwrap();
+    h.set_property(&["xds", "node", "metadata", "LABELS", "type"], b"grey");
+    let mut h = h.config(sidecar("")).unwrap();
+    let out = sidecar_request(&mut h, OUTBOUND, &[]);
+    assert_eq!(header(&out, "x-grey"), Some("grey"));
+    assert_eq!(
+        h.metric("grey_chain.sidecar.outbound.by_pod_label"),
+        Some(1)
+    );
+    let inbound = sidecar_request(&mut h, INBOUND, &[]);
+    assert_eq!(header(&inbound, "x-grey"), None);
+
+    // Envoys without the `xds.` prefix.
+    let mut legacy = testhost::Host::load(testhost::dist("grey_chain")).unwrap();
+    legacy.set_property(&["node", "metadata", "LABELS", "type"], b"grey");
+    let mut legacy = legacy.config(sidecar("")).unwrap();
+    let mut s = legacy.stream();
+    s.set_property(&["listener_direction"], OUTBOUND.to_le_bytes());
+    s.request_headers(&[(":path", "/")], true);
+    assert_eq!(s.request_header("x-grey").as_deref(), Some("grey"));
+
+    let mut normal = testhost::Host::load(testhost::dist("grey_chain")).unwrap();
+    normal.set_property(&["xds", "node", "metadata", "LABELS", "type"], b"normal");
+    let mut normal = normal.config(sidecar("")).unwrap();
+    assert_eq!(
+        header(&sidecar_request(&mut normal, OUTBOUND, &[]), "x-grey"),
+        None
+    );
+}
+
+#[test]
+fn listener_without_direction_passes_through() {
+    let mut h = host(&sidecar(""));
+    let mut s = h.stream();
+    s.request_headers(&[(":path", "/"), ("x-grey", "purple")], true);
+    assert_eq!(s.request_header("x-grey").as_deref(), Some("purple"));
+    s.finish();
+    assert_eq!(h.metric("grey_chain.sidecar.unknown_direction"), Some(1));
+}
+
+#[test]
+fn hostile_trace_ids_are_not_keys() {
+    let mut h = host(&sidecar(
+        r#","correlation":{"headers":["traceparent","x-request-id"]}"#,
+    ));
+    let long = "a".repeat(129);
+    let zero = "00-00000000000000000000000000000000-00f067aa0ba902b7-01";
+    let upper = "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01";
+    for (tp, rid) in [
+        (zero, "a b"),
+        ("garbage", long.as_str()),
+        (upper, "a|b"),
+        (long.as_str(), ""),
+    ] {
+        sidecar_request(
+            &mut h,
+            INBOUND,
+            &[
+                ("x-grey", "grey"),
+                ("traceparent", tp),
+                ("x-request-id", rid),
+            ],
+        );
+    }
+    assert_eq!(
+        h.metric("grey_chain.sidecar.inbound.recorded").unwrap_or(0),
+        0
+    );
+    assert_eq!(h.metric("grey_chain.sidecar.inbound.no_trace_id"), Some(4));
+    assert_eq!(h.shared_data_len(), 0);
+}
+
+/// 1M distinct trace ids through a 1000-entry table: the shared data never
+/// holds more than its buckets, each value bounded.
+#[test]
+fn max_entries_holds_under_a_million_trace_ids() {
+    let mut h = host(&sidecar(
+        r#","correlation":{"maxEntries":1000,"ttlSeconds":60}"#,
+    ));
+    for i in 0..1_000_000u64 {
+        if i % 10_000 == 0 {
+            h.advance_clock(Duration::from_secs(1));
+        }
+        let tp = traceparent(i);
+        sidecar_request(&mut h, INBOUND, &[("x-grey", "grey"), ("traceparent", &tp)]);
+    }
+    // 250 buckets of 4 entries, plus the entry counter.
+    assert_eq!(h.shared_data_len(), 251);
+    let bytes: usize = (0..250)
+        .map(|b| {
+            h.shared_data(&format!("grey-chain/t/{b}"))
+                .expect("bucket")
+                .0
+                .len()
+        })
+        .sum();
+    assert!(bytes <= 250 * 4 * 40, "{bytes} bytes");
+    assert_eq!(h.metric("grey_chain.correlation.entries"), Some(1000));
+    assert!(h.metric("grey_chain.correlation.evicted").unwrap() > 900_000);
+    // The newest trace is still found.
+    let last = sidecar_request(&mut h, OUTBOUND, &[("traceparent", &traceparent(999_999))]);
+    assert_eq!(header(&last, "x-grey"), Some("grey"));
+}
