@@ -29,7 +29,8 @@ pub fn dist_module(dist: &Path, module: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// `$ISTIO_CRDS`, else `shared/istio/crd-all.gen.yaml` in the workspace or any folder above it.
+/// `$ISTIO_CRDS`, else `shared/istio/crd-all.gen.yaml` in the workspace or any folder above it,
+/// else the copy vendored in `tools/release/istio/`.
 pub fn istio_crds() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("ISTIO_CRDS") {
         let p = PathBuf::from(p);
@@ -44,6 +45,10 @@ pub fn istio_crds() -> Result<PathBuf> {
         if candidate.is_file() {
             return Ok(candidate);
         }
+    }
+    let vendored = root.join("tools/release/istio/crd-all.gen.yaml");
+    if vendored.is_file() {
+        return Ok(vendored);
     }
     bail!(
         "Istio CRDs not found: set ISTIO_CRDS or put shared/istio/crd-all.gen.yaml beside {}",
