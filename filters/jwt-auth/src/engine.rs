@@ -37,6 +37,18 @@ impl Metric {
         }
     }
 
+    /// This metric's position in `all()`.
+    pub fn index(self) -> usize {
+        match self {
+            Metric::Allowed => 0,
+            Metric::Denied(f) => 1 + Failure::ALL.iter().position(|x| *x == f).unwrap_or(0),
+            Metric::CacheHit => 1 + Failure::ALL.len(),
+            Metric::CacheMiss => 2 + Failure::ALL.len(),
+            Metric::JwksFetchSuccess => 3 + Failure::ALL.len(),
+            Metric::JwksFetchFailure => 4 + Failure::ALL.len(),
+        }
+    }
+
     pub fn all() -> Vec<Metric> {
         let mut all = vec![Metric::Allowed];
         all.extend(Failure::ALL.iter().map(|f| Metric::Denied(*f)));
@@ -144,6 +156,11 @@ impl Engine {
     /// Events counted since the last call.
     pub fn take_metrics(&mut self) -> Vec<Metric> {
         std::mem::take(&mut self.metrics)
+    }
+
+    /// Same, keeping the buffer (no allocation per request).
+    pub fn drain_metrics(&mut self) -> std::vec::Drain<'_, Metric> {
+        self.metrics.drain(..)
     }
 
     pub fn decide(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
@@ -295,7 +312,13 @@ impl Engine {
             return logs;
         };
         let uri = remote.spec.uri.clone();
+        let last = rk.last_doc;
         let outcome = result.and_then(|body| {
+            let digest: [u8; 32] = Sha256::digest(body).into();
+            // Unchanged: keep the parsed keys (building EC tables takes ms).
+            if last == Some(digest) {
+                return Ok(None);
+            }
             let (set, problems) = jwks::parse(body);
             for p in &problems {
                 logs.push((true, format!("JWKS {uri} for {issuer}: {p}")));
@@ -303,26 +326,28 @@ impl Engine {
             if set.keys.is_empty() {
                 Err("no usable key".to_string())
             } else {
-                Ok((set, Sha256::digest(body).into()))
+                Ok(Some((set, digest)))
             }
         });
         match outcome {
-            Ok((set, digest)) => {
+            Ok(None) => {
                 remote.succeeded(now);
-                if rk.last_doc != Some(digest) {
-                    let first = rk.set.is_none();
-                    logs.push((
-                        false,
-                        format!(
-                            "JWKS {uri} for {issuer}: {} {} key(s)",
-                            if first { "loaded" } else { "updated to" },
-                            set.keys.len()
-                        ),
-                    ));
-                    rk.set = Some(set);
-                    rk.last_doc = Some(digest);
-                    rk.generation += 1;
-                }
+                self.metrics.push(Metric::JwksFetchSuccess);
+            }
+            Ok(Some((set, digest))) => {
+                remote.succeeded(now);
+                let first = rk.set.is_none();
+                logs.push((
+                    false,
+                    format!(
+                        "JWKS {uri} for {issuer}: {} {} key(s)",
+                        if first { "loaded" } else { "updated to" },
+                        set.keys.len()
+                    ),
+                ));
+                rk.set = Some(set);
+                rk.last_doc = Some(digest);
+                rk.generation += 1;
                 self.metrics.push(Metric::JwksFetchSuccess);
             }
             Err(why) => {

@@ -39,7 +39,8 @@ struct Waiter {
 #[derive(Default)]
 struct Shared {
     engine: Option<Engine>,
-    counters: HashMap<String, Counter>,
+    /// In `Metric::all()` order.
+    counters: Vec<Counter>,
     /// Streams paused until their rule's keys arrive, by context id.
     waiting: BTreeMap<u32, Waiter>,
     /// JWKS calls in flight: token → rule.
@@ -51,8 +52,8 @@ impl Shared {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        for m in engine.take_metrics() {
-            if let Some(c) = self.counters.get(&m.name()) {
+        for m in engine.drain_metrics() {
+            if let Some(c) = self.counters.get(m.index()) {
                 c.inc();
             }
         }
@@ -150,8 +151,9 @@ fn resume(shared: &mut Shared, ids: &[u32], t: i64) {
             continue;
         };
         let decision = engine.decide(&w.request, t, false);
+        let action = apply(decision, engine.output_headers());
         shared.count();
-        if apply(decision) == Action::Continue {
+        if action == Action::Continue {
             let _ = hostcalls::resume_http_request();
         }
     }
@@ -178,11 +180,10 @@ impl RootContext for Root {
             return false;
         };
         if shared.counters.is_empty() {
-            for m in Metric::all() {
-                let name = m.name();
-                let c = Counter::define(&format!("jwt_auth.{name}"));
-                shared.counters.insert(name, c);
-            }
+            shared.counters = Metric::all()
+                .into_iter()
+                .map(|m| Counter::define(&format!("jwt_auth.{}", m.name())))
+                .collect();
         }
         let rules = config.jwt_rules.len();
         shared.engine = Some(Engine::new(config, now()));
@@ -292,15 +293,11 @@ impl HttpContext for Stream {
         let Some(engine) = shared.engine.as_mut() else {
             return deny_unavailable();
         };
-        // A client must never be able to send an output header itself.
-        for name in engine.output_headers() {
-            let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
-        }
         let request = read_request();
         let t = now();
         let decision = engine.decide(&request, t, true);
-        shared.count();
         if let Decision::Wait { rule } = decision {
+            shared.count();
             shared.waiting.insert(
                 self.id,
                 Waiter {
@@ -311,7 +308,9 @@ impl HttpContext for Stream {
             );
             return Action::Pause;
         }
-        apply(decision)
+        let action = apply(decision, engine.output_headers());
+        shared.count();
+        action
     }
 }
 
@@ -329,10 +328,20 @@ fn read_request() -> Request {
     req
 }
 
-/// Applies a decision to the effective stream.
-fn apply(decision: Decision) -> Action {
+/// Applies a decision to the effective stream. Client copies of the output
+/// headers are removed from every request; one the filter sets is replaced
+/// by that set instead (one call less per request).
+fn apply(decision: Decision, output_headers: &[String]) -> Action {
     match decision {
         Decision::Continue(mutations) => {
+            for name in output_headers {
+                let set = mutations
+                    .iter()
+                    .any(|m| matches!(m, Mutation::SetHeader(n, _) if n == name));
+                if !set {
+                    let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
+                }
+            }
             let changed = !mutations.is_empty();
             for m in mutations {
                 let (name, value) = match m {
@@ -350,6 +359,9 @@ fn apply(decision: Decision) -> Action {
             Action::Continue
         }
         Decision::Deny(d) => {
+            for name in output_headers {
+                let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
+            }
             let headers: Vec<(&str, &str)> = d
                 .headers
                 .iter()

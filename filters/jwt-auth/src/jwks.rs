@@ -46,7 +46,7 @@ impl Alg {
 #[derive(Debug, Clone)]
 pub enum KeyMaterial {
     Rsa(RsaPublic),
-    P256(p256::ecdsa::VerifyingKey),
+    P256(crate::es256::PublicKey),
     P384(p384::ecdsa::VerifyingKey),
     Hmac(Vec<u8>),
     Ed25519(ed25519_dalek::VerifyingKey),
@@ -195,16 +195,19 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
             if x.len() != size || y.len() != size {
                 return Err(("x", format!("{crv} coordinates must be {size} bytes")));
             }
-            let mut sec1 = Vec::with_capacity(1 + 2 * size);
-            sec1.push(0x04);
-            sec1.extend_from_slice(&x);
-            sec1.extend_from_slice(&y);
             let bad = || ("x", format!("not a point on {crv}"));
-            if size == 32 {
+            if let (Ok(x), Ok(y)) = (
+                <[u8; 32]>::try_from(x.as_slice()),
+                <[u8; 32]>::try_from(y.as_slice()),
+            ) {
                 KeyMaterial::P256(
-                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
+                    crate::es256::PublicKey::from_coordinates(&x, &y).ok_or_else(bad)?,
                 )
             } else {
+                let mut sec1 = Vec::with_capacity(1 + 2 * size);
+                sec1.push(0x04);
+                sec1.extend_from_slice(&x);
+                sec1.extend_from_slice(&y);
                 KeyMaterial::P384(
                     p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| bad())?,
                 )

@@ -7,6 +7,7 @@ pub mod claims;
 pub mod config;
 pub mod crypto;
 pub mod engine;
+pub mod es256;
 pub mod extract;
 pub mod jwks;
 pub mod remote;

@@ -148,31 +148,31 @@ impl RsaPublic {
             return None;
         }
         let s = limbs_from_be(sig);
-        let mut s = pad(s, self.n.len());
+        let s = pad(s, self.n.len());
         if compare(&s, &self.n) != std::cmp::Ordering::Less {
             return None;
         }
         let len = self.n.len();
-        let mut scratch = vec![0u32; len];
+        let (n, n0inv) = (&self.n, self.n0inv);
+        let mut scratch = vec![0u32; 2 * len];
         let mut base = vec![0u32; len];
-        mont_mul(&mut base, &s, &self.rr, &self.n, self.n0inv, &mut scratch);
+        mont_mul(&mut base, &s, &self.rr, n, n0inv, &mut scratch);
         let mut acc = base.clone();
         let mut tmp = vec![0u32; len];
         let top = 31 - self.e.leading_zeros();
-        for bit in (0..top).rev() {
-            mont_mul(&mut tmp, &acc, &acc, &self.n, self.n0inv, &mut scratch);
+        for bit in (1..top).rev() {
+            mont_mul(&mut tmp, &acc, &acc, n, n0inv, &mut scratch);
             if self.e >> bit & 1 == 1 {
-                mont_mul(&mut acc, &tmp, &base, &self.n, self.n0inv, &mut scratch);
+                mont_mul(&mut acc, &tmp, &base, n, n0inv, &mut scratch);
             } else {
                 std::mem::swap(&mut acc, &mut tmp);
             }
         }
-        // Leave the Montgomery domain: multiply by 1.
-        s.iter_mut().for_each(|l| *l = 0);
-        if let Some(first) = s.first_mut() {
-            *first = 1;
-        }
-        mont_mul(&mut tmp, &acc, &s, &self.n, self.n0inv, &mut scratch);
+        // Bit 0 is set (e is odd): multiplying by s itself rather than s·R
+        // also leaves the Montgomery domain.
+        mont_mul(&mut tmp, &acc, &acc, n, n0inv, &mut scratch);
+        mont_mul(&mut acc, &tmp, &s, n, n0inv, &mut scratch);
+        let tmp = acc;
         Some(limbs_to_be(&tmp, self.byte_len()))
     }
 
@@ -314,39 +314,69 @@ fn double_mod(x: &mut [u32], n: &[u32]) {
     }
 }
 
-/// out = a·b·R⁻¹ mod n (CIOS Montgomery multiplication, a, b < n).
+/// out = a·b·R⁻¹ mod n (CIOS Montgomery multiplication, a, b < n). Row i
+/// is added in place at `t[i..]` rather than shifting t down each time, and
+/// the inner loop is written out eight limbs at a time: the release profile
+/// optimizes for size and would not unroll it. `t` is scratch of twice n's
+/// length.
 fn mont_mul(out: &mut [u32], a: &[u32], b: &[u32], n: &[u32], n0inv: u32, t: &mut [u32]) {
     t.iter_mut().for_each(|l| *l = 0);
-    let mut hi: u64 = 0;
+    let len = n.len();
     let a0 = u64::from(a.first().copied().unwrap_or(0));
-    for &bi in b {
+    // Carry out of t[i + len], due at t[i + len + 1].
+    let mut extra = 0u64;
+    #[inline(always)]
+    fn step(tj: &mut u32, aj: u32, nj: u32, bi: u64, m: u64, c1: &mut u64, c2: &mut u64) {
+        let s1 = u64::from(*tj) + u64::from(aj) * bi + *c1;
+        *c1 = s1 >> 32;
+        let s2 = (s1 & 0xffff_ffff) + m * u64::from(nj) + *c2;
+        *c2 = s2 >> 32;
+        *tj = s2 as u32;
+    }
+    for (i, &bi) in b.iter().enumerate() {
         let bi = u64::from(bi);
-        let t0 = u64::from(t.first().copied().unwrap_or(0));
+        let Some(window) = t.get_mut(i..=i + len) else {
+            return;
+        };
+        let (row, top) = window.split_at_mut(len);
+        let t0 = u64::from(row.first().copied().unwrap_or(0));
+        // Chosen so that row's low limb becomes zero.
         let m = u64::from(((t0 + a0 * bi) as u32).wrapping_mul(n0inv));
-        let mut c1 = 0u64;
-        let mut c2 = 0u64;
-        // t = (t + a·bi + m·n) / 2³², written one limb down as we go.
-        let mut prev: Option<&mut u32> = None;
-        for ((tj, &aj), &nj) in t.iter_mut().zip(a).zip(n) {
-            let s1 = u64::from(*tj) + u64::from(aj) * bi + c1;
-            c1 = s1 >> 32;
-            let s2 = (s1 & 0xffff_ffff) + m * u64::from(nj) + c2;
-            c2 = s2 >> 32;
-            if let Some(p) = prev {
-                *p = s2 as u32;
+        let (mut c1, mut c2) = (0u64, 0u64);
+        let mut rows = row.chunks_exact_mut(8);
+        let mut a8 = a.chunks_exact(8);
+        let mut n8 = n.chunks_exact(8);
+        for ((tc, ac), nc) in (&mut rows).zip(&mut a8).zip(&mut n8) {
+            if let (
+                [t0, t1, t2, t3, t4, t5, t6, t7],
+                [x0, x1, x2, x3, x4, x5, x6, x7],
+                [y0, y1, y2, y3, y4, y5, y6, y7],
+            ) = (tc, ac, nc)
+            {
+                step(t0, *x0, *y0, bi, m, &mut c1, &mut c2);
+                step(t1, *x1, *y1, bi, m, &mut c1, &mut c2);
+                step(t2, *x2, *y2, bi, m, &mut c1, &mut c2);
+                step(t3, *x3, *y3, bi, m, &mut c1, &mut c2);
+                step(t4, *x4, *y4, bi, m, &mut c1, &mut c2);
+                step(t5, *x5, *y5, bi, m, &mut c1, &mut c2);
+                step(t6, *x6, *y6, bi, m, &mut c1, &mut c2);
+                step(t7, *x7, *y7, bi, m, &mut c1, &mut c2);
             }
-            prev = Some(tj);
         }
-        let s = hi + c1 + c2;
-        if let Some(p) = prev {
-            *p = s as u32;
+        let rest = rows.into_remainder().iter_mut();
+        for ((tj, &aj), &nj) in rest.zip(a8.remainder()).zip(n8.remainder()) {
+            step(tj, aj, nj, bi, m, &mut c1, &mut c2);
         }
-        hi = s >> 32;
+        if let Some(tt) = top.first_mut() {
+            let s = u64::from(*tt) + c1 + c2 + extra;
+            *tt = s as u32;
+            extra = s >> 32;
+        }
     }
-    if hi != 0 || compare(t, n) != std::cmp::Ordering::Less {
-        sub_in_place(t, n);
+    out.copy_from_slice(t.get(len..2 * len).unwrap_or_default());
+    if extra != 0 || compare(out, n) != std::cmp::Ordering::Less {
+        sub_in_place(out, n);
     }
-    out.copy_from_slice(t);
 }
 
 #[cfg(test)]
@@ -374,7 +404,7 @@ mod tests {
         for _ in 0..(64 * 3) {
             double_mod(&mut rr, &n);
         }
-        let mut scratch = vec![0u32; 3];
+        let mut scratch = vec![0u32; 6];
         let mut one = vec![1u32, 0, 0];
         let mut seed = 0x1234_5678_9abc_def0_u128;
         for _ in 0..200 {

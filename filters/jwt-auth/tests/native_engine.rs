@@ -299,4 +299,23 @@ fn remote_keys_wait_rotate_and_survive_failures() {
     // Retried after 30 s, not after the full period.
     assert!(e.due_fetches(NOW + 635).is_empty());
     assert_eq!(e.due_fetches(NOW + 636), vec![0]);
+    // An unchanged document keeps the parsed keys and the verified tokens.
+    let logs = e.fetch_done(
+        0,
+        NOW + 636,
+        Ok(jwks(&[k2.jwk(Some("k2"), None)]).as_bytes()),
+    );
+    assert!(logs.is_empty(), "{logs:?}");
+    assert_eq!(e.take_metrics(), vec![Metric::JwksFetchSuccess]);
+    assert_eq!(status(&e.decide(&bearer(&t2), NOW + 637, true)), 200);
+    assert_eq!(e.take_metrics(), vec![Metric::CacheHit, Metric::Allowed]);
+}
+
+#[test]
+fn metric_index_is_its_position_in_all() {
+    let all = Metric::all();
+    for (i, m) in all.iter().enumerate() {
+        assert_eq!(m.index(), i, "{m:?}");
+    }
+    assert_eq!(all.len(), 14);
 }

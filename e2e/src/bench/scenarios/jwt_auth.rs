@@ -287,10 +287,11 @@ fn algorithm_scenarios(alg: &'static str) -> Result<Vec<Scenario>> {
     let token = key.token(&claims("alice"))?;
     let bearer = format!("Bearer {token}");
     let repeated = Scenario::new("jwt-auth", &format!("{alg}, repeated token"))
-        .notes("The same valid token on every request: the filter's verified-token cache against jwt_authn with jwt_cache_config.")
+        .notes("The same valid token on every request: the filter's verified-token cache against jwt_authn with jwt_cache_config. The wasm floor is what any proxy-wasm filter costs in this Envoy.")
         .variant(Variant::baseline())
         .variant(Variant::native("jwt_authn", jwt_authn(&jwks, true)).header("authorization", &bearer))
-        .variant(Variant::wasm("jwt-auth", "jwt_auth", &wasm_config(&jwks)).header("authorization", &bearer));
+        .variant(Variant::wasm("jwt-auth", "jwt_auth", &wasm_config(&jwks)).header("authorization", &bearer))
+        .variant(Variant::wasm_floor().header("authorization", &bearer));
     let tokens: Vec<String> = (0..FIRST_SEEN_TOKENS)
         .map(|i| key.token(&claims(&format!("user-{i}"))))
         .collect::<Result<_>>()?;
