@@ -66,10 +66,7 @@ pub fn decide<'c, 'h>(
             OnNoMatch::Reject => Outcome::Reject {
                 status: 404,
                 reason: "no_route",
-                body: format!(
-                    r#"{{"error":"no_faas_route","path":"{}"}}"#,
-                    json_escape(&path)
-                ),
+                body: no_route_body(&path),
             },
         };
     };
@@ -103,6 +100,23 @@ pub fn decide<'c, 'h>(
         path: (new_path != raw_path).then_some(new_path),
         ambiguous: hit.ambiguous,
     })
+}
+
+/// At most this much of the path is echoed in a 404: the answer to a
+/// 60 KB path stays short.
+pub const MAX_ECHOED_PATH: usize = 256;
+
+fn no_route_body(path: &str) -> String {
+    let end = (0..=MAX_ECHOED_PATH.min(path.len()))
+        .rev()
+        .find(|&i| path.is_char_boundary(i))
+        .unwrap_or(0);
+    let shown = json_escape(path.get(..end).unwrap_or(""));
+    if end < path.len() {
+        format!(r#"{{"error":"no_faas_route","path":"{shown}","truncated":true}}"#)
+    } else {
+        format!(r#"{{"error":"no_faas_route","path":"{shown}"}}"#)
+    }
 }
 
 /// A normalized path is printable ASCII; only `"` needs escaping in JSON
@@ -272,6 +286,28 @@ mod tests {
         };
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["path"], "/faas/api/a\"b'<>%22");
+    }
+
+    #[test]
+    fn a_long_unmatched_path_is_echoed_truncated() {
+        let c = config(CONFIG);
+        let path = format!("/faas/api/x/{}", "a/".repeat(29_000));
+        let Outcome::Reject { status, body, .. } = decide(&c, Some(&path), no_headers, || 0) else {
+            panic!("not rejected");
+        };
+        assert_eq!(status, 404);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["path"], path[..MAX_ECHOED_PATH]);
+        assert_eq!(v["truncated"], true);
+        let short = "/faas/api/x/".to_string() + &"b".repeat(MAX_ECHOED_PATH - 12);
+        let Outcome::Reject { body, .. } = decide(&c, Some(&short), no_headers, || 0) else {
+            panic!("not rejected");
+        };
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (v["path"].as_str(), v.get("truncated")),
+            (Some(&*short), None)
+        );
     }
 
     #[test]

@@ -136,6 +136,11 @@ pub struct Table {
     prefix: HashMap<String, usize>,
     max_prefix_len: usize,
     buckets: HashMap<String, Vec<(usize, Regex)>>,
+    /// Length and `/` count of the longest bucket key: no longer cut of a
+    /// path can name a bucket, so the client's path length never sets the
+    /// number of probes.
+    max_bucket_len: usize,
+    max_bucket_slashes: usize,
     regexes: usize,
 }
 
@@ -156,6 +161,8 @@ impl Table {
 
     pub fn add_regex(&mut self, compiled: CompiledRegex, route: usize) {
         let key = bucket_key(&compiled.literal_prefix).to_string();
+        self.max_bucket_len = self.max_bucket_len.max(key.len());
+        self.max_bucket_slashes = self.max_bucket_slashes.max(slashes(&key));
         self.buckets
             .entry(key)
             .or_default()
@@ -191,23 +198,20 @@ impl Table {
     }
 
     fn lookup_prefix(&self, path: &str) -> Option<usize> {
-        if path.len() <= self.max_prefix_len {
-            if let Some(&route) = self.prefix.get(path) {
-                return Some(route);
-            }
-        }
-        // Longest first: the path cut after each `/`, then just before it.
-        for (i, _) in path.rmatch_indices('/') {
-            for cut in [path.get(..=i), path.get(..i)].into_iter().flatten() {
-                if cut.is_empty() || cut.len() > self.max_prefix_len {
-                    continue;
-                }
-                if let Some(&route) = self.prefix.get(cut) {
-                    return Some(route);
-                }
-            }
-        }
-        None
+        self.prefix_candidates(path)
+            .filter(|cut| !cut.is_empty() && cut.len() <= self.max_prefix_len)
+            .find_map(|cut| self.prefix.get(cut).copied())
+    }
+
+    /// The keys `lookup_prefix` considers, longest first: the whole path,
+    /// then the path cut after each `/` and just before it — only cuts no
+    /// longer than the longest prefix, so a long path costs no more probes.
+    fn prefix_candidates<'p>(&self, path: &'p str) -> impl Iterator<Item = &'p str> {
+        let whole = (path.len() <= self.max_prefix_len).then_some(path);
+        let cuts = slash_positions(path, self.max_prefix_len.saturating_add(1))
+            .rev()
+            .flat_map(move |i| [path.get(..=i), path.get(..i)].into_iter().flatten());
+        whole.into_iter().chain(cuts)
     }
 
     fn lookup_regex(&self, path: &str) -> Option<Hit> {
@@ -216,9 +220,7 @@ impl Table {
         }
         let mut best: Option<(usize, &str)> = None;
         let mut matched = 0usize;
-        let cuts =
-            std::iter::once("").chain(path.match_indices('/').filter_map(|(i, _)| path.get(..=i)));
-        for cut in cuts {
+        for cut in self.regex_cuts(path) {
             let Some(bucket) = self.buckets.get(cut) else {
                 continue;
             };
@@ -238,6 +240,31 @@ impl Table {
             ambiguous: matched > 1,
         })
     }
+}
+
+impl Table {
+    /// The bucket keys `lookup_regex` probes: `""`, then the path cut after
+    /// each `/`, as long as a bucket key that long exists.
+    fn regex_cuts<'p>(&self, path: &'p str) -> impl Iterator<Item = &'p str> {
+        let cuts = slash_positions(path, self.max_bucket_len)
+            .take(self.max_bucket_slashes)
+            .filter_map(move |i| path.get(..=i));
+        std::iter::once("").chain(cuts)
+    }
+}
+
+/// Positions of `/` among the first `limit` bytes of `path`.
+fn slash_positions(path: &str, limit: usize) -> impl DoubleEndedIterator<Item = usize> + '_ {
+    let bytes = path.as_bytes();
+    let head = bytes.get(..limit.min(bytes.len())).unwrap_or(bytes);
+    head.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'/')
+        .map(|(i, _)| i)
+}
+
+fn slashes(s: &str) -> usize {
+    s.bytes().filter(|b| *b == b'/').count()
 }
 
 /// The pattern as configured, without the anchoring `compile_regex` added.
@@ -402,6 +429,52 @@ mod tests {
             ")".repeat(100)
         ))
         .is_err());
+    }
+
+    /// A client path of about 60 KB made of 29,000 segments.
+    fn long_path() -> String {
+        format!("/faas/api/x/{}", "a/".repeat(29_000))
+    }
+
+    #[test]
+    fn regex_probes_are_bounded_by_the_table_not_the_path() {
+        let t = table(&[(Kind::Regex, "/faas/api/u/[a-z]+/profile")]);
+        let path = long_path();
+        assert!(path.len() > 58_000);
+        // Buckets "" and "/faas/api/u/" can only equal cuts of at most 4 `/`.
+        let probed: Vec<&str> = t.regex_cuts(&path).collect();
+        assert!(probed.len() <= 5, "{} probes", probed.len());
+        let hashed: usize = probed.iter().map(|c| c.len()).sum();
+        assert!(hashed <= 5 * "/faas/api/u/".len(), "{hashed} bytes hashed");
+        assert_eq!(route(&t, &path), None);
+        assert_eq!(route(&t, "/faas/api/u/bob/profile"), Some(0));
+    }
+
+    #[test]
+    fn a_deep_regex_bucket_is_still_found() {
+        let t = table(&[
+            (Kind::Regex, "/faas/api/a/b/c/d/[0-9]+"),
+            (Kind::Regex, "/faas/api/.*"),
+        ]);
+        let hit = t.lookup("/faas/api/a/b/c/d/42").unwrap();
+        assert_eq!((hit.route, hit.ambiguous), (1, true));
+        let t = table(&[(Kind::Regex, "/faas/api/a/b/c/d/[0-9]+")]);
+        assert_eq!(route(&t, "/faas/api/a/b/c/d/42"), Some(0));
+        assert_eq!(route(&t, "/faas/api/a/b/c/d/42/"), None);
+    }
+
+    #[test]
+    fn prefix_probes_are_bounded_by_the_table_not_the_path() {
+        let t = table(&[
+            (Kind::Prefix, "/faas/api/x/"),
+            (Kind::Prefix, "/faas/api/y/z"),
+        ]);
+        let path = long_path();
+        let probed: Vec<&str> = t.prefix_candidates(&path).collect();
+        // At most two keys per `/` within the longest prefix (13 bytes, 4 `/`)
+        // and the one just past it.
+        assert!(probed.len() <= 2 * 5, "{} candidates", probed.len());
+        assert_eq!(route(&t, &path), Some(0));
     }
 
     #[test]
