@@ -2,6 +2,7 @@
 //! driven side by side by `wrk`, alternating variants over several rounds, medians reported.
 //! A benchmark, not a test: nothing here asserts a time.
 
+pub mod cpu;
 pub mod report;
 pub mod scenarios;
 pub mod wrk;
@@ -19,7 +20,14 @@ pub enum Kind {
     Native,
     /// Our module.
     Wasm,
+    /// A proxy-wasm module doing (almost) nothing: what any wasm filter costs in this
+    /// Envoy, so a filter's own work is `Wasm − Floor`.
+    Floor,
 }
+
+/// grey-chain with nothing to decide: see `Variant::wasm_floor`.
+pub const FLOOR_CONFIG: &str =
+    r#"{"mode":"gateway","tagHeader":"x-wasm-floor","lanes":["floor"],"gateway":{}}"#;
 
 type ConfigFn = Box<dyn Fn() -> EnvoyConfig>;
 
@@ -72,6 +80,25 @@ impl Variant {
             let f = crate::WasmFilter::new(&filter_name, "istio-system", &path)
                 .config_json(json.clone());
             EnvoyConfig::new().filter(f).direct_response(200, "ok")
+        })
+    }
+
+    /// The proxy-wasm floor: the grey-chain module in gateway mode with no rules. Per
+    /// request it costs what every proxy-wasm filter costs (a context created, the
+    /// request-headers callback, the context deleted) plus one read of the request
+    /// headers and two lookups in them. In front of a 200 `direct_response`.
+    pub fn wasm_floor() -> Self {
+        Self::wasm_floor_with(|| EnvoyConfig::new().direct_response(200, "ok"))
+    }
+
+    /// The floor (see `wasm_floor`) added to the configuration `base` builds (e.g. the
+    /// same listener and routes as the scenario's other variants).
+    pub fn wasm_floor_with(base: impl Fn() -> EnvoyConfig + 'static) -> Self {
+        let path = crate::dist("grey_chain");
+        Variant::new(Kind::Floor, "empty wasm filter (floor)", move || {
+            let f = crate::WasmFilter::new("wasm-floor", "istio-system", &path)
+                .config_json(FLOOR_CONFIG);
+            base().filter(f)
         })
     }
 
@@ -178,6 +205,8 @@ pub struct VariantResult {
     pub kind: Kind,
     pub rps: Vec<f64>,
     pub p50_us: Vec<f64>,
+    /// Envoy's CPU time (user + system, all threads) per completed request, per round.
+    pub cpu_us: Vec<f64>,
     pub non_2xx: u64,
     pub errors: u64,
     pub ready: Vec<Duration>,
@@ -190,6 +219,10 @@ impl VariantResult {
 
     pub fn median_p50_us(&self) -> f64 {
         median(&self.p50_us)
+    }
+
+    pub fn median_cpu_us(&self) -> f64 {
+        median(&self.cpu_us)
     }
 
     pub fn median_ready(&self) -> Duration {
@@ -231,6 +264,7 @@ pub fn run(s: &Scenario, settings: &Settings) -> Result<Vec<VariantResult>> {
             kind: v.kind,
             rps: Vec::new(),
             p50_us: Vec::new(),
+            cpu_us: Vec::new(),
             non_2xx: 0,
             errors: 0,
             ready: Vec::new(),
@@ -265,6 +299,7 @@ pub fn run(s: &Scenario, settings: &Settings) -> Result<Vec<VariantResult>> {
     }
     for round in 0..settings.rounds {
         for ((v, (envoy, script)), r) in s.variants.iter().zip(&running).zip(results.iter_mut()) {
+            let cpu_before = cpu::used(envoy.pid());
             let out = wrk::run(
                 &envoy.url(&v.path),
                 &v.headers,
@@ -272,15 +307,21 @@ pub fn run(s: &Scenario, settings: &Settings) -> Result<Vec<VariantResult>> {
                 settings.seconds,
                 settings.connections,
             )?;
+            let cpu_us = match (cpu_before, cpu::used(envoy.pid())) {
+                (Some(b), Some(a)) => cpu::per_request_us(b, a, out.requests),
+                _ => f64::NAN,
+            };
             eprintln!(
-                "  round {}/{} {:<28} {:>9.0} req/s  p50 {:>7.0} µs",
+                "  round {}/{} {:<28} {:>9.0} req/s  p50 {:>7.0} µs  Envoy CPU {:>6.1} µs/req",
                 round + 1,
                 settings.rounds,
                 v.name,
                 out.rps,
-                out.p50_us
+                out.p50_us,
+                cpu_us
             );
             r.rps.push(out.rps);
+            r.cpu_us.push(cpu_us);
             r.p50_us.push(out.p50_us);
             r.non_2xx += out.non_2xx;
             r.errors += out.socket_errors;

@@ -87,7 +87,16 @@ pub fn render(
     );
     let _ = writeln!(
         md,
-        "- added µs/req = 1e6/rps(variant) − 1e6/rps(no filter); vs native = rps(variant) / rps(native peer). The load generator shares the CPUs with Envoy: absolute numbers drift between runs, ratios within a run hold.\n"
+        "- added µs/req (throughput) = 1e6/rps(variant) − 1e6/rps(no filter); vs native = rps(variant) / rps(native peer). The load generator shares the CPUs with Envoy: absolute numbers drift between runs, ratios within a run hold."
+    );
+    let _ = writeln!(
+        md,
+        "- Envoy CPU µs/req = the Envoy process's user + system CPU time (`/proc/<pid>/stat`, all threads) over a measured wrk run, divided by the requests wrk completed in it; median over the rounds. It counts only Envoy's own work, so it is much steadier than throughput on a shared machine; added CPU µs/req is against the no-filter variant. Clock-tick resolution (10 ms) is < 1 % of a run."
+    );
+    let _ = writeln!(
+        md,
+        "- The wasm floor, where a scenario has one, is the grey-chain module in gateway mode with no rules (`{}`): a proxy-wasm context per request, the request-headers callback, one host call reading the request headers. \"over wasm floor\" is a filter's own work on top of what any proxy-wasm filter costs in this Envoy.\n",
+        super::FLOOR_CONFIG
     );
 
     let mut filters: Vec<&str> = Vec::new();
@@ -142,24 +151,29 @@ pub fn render(
 }
 
 fn table(md: &mut String, variants: &[VariantResult]) {
-    let baseline = variants
-        .iter()
-        .find(|v| v.kind == Kind::Baseline)
-        .map(VariantResult::median_rps);
-    let native = variants
-        .iter()
-        .find(|v| v.kind == Kind::Native)
-        .map(VariantResult::median_rps);
+    let of = |kind: Kind| variants.iter().find(|v| v.kind == kind);
+    let baseline = of(Kind::Baseline);
+    let native = of(Kind::Native).map(VariantResult::median_rps);
+    let floor_cpu = of(Kind::Floor).map(VariantResult::median_cpu_us);
     let _ = writeln!(
         md,
-        "| variant | kind | req/s | p50 µs | added µs/req | vs native | non-2xx | socket errors |"
+        "| variant | kind | req/s | p50 µs | added µs/req (throughput) | Envoy CPU µs/req | added CPU µs/req | over wasm floor (CPU µs) | vs native | non-2xx | socket errors |"
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for v in variants {
         let rps = v.median_rps();
+        let cpu = v.median_cpu_us();
         let added = match (v.kind, baseline) {
             (Kind::Baseline, _) | (_, None) => "—".to_owned(),
-            (_, Some(b)) => format!("{:+.1}", added_us(rps, b)),
+            (_, Some(b)) => signed(added_us(rps, b.median_rps())),
+        };
+        let added_cpu = match (v.kind, baseline) {
+            (Kind::Baseline, _) | (_, None) => "—".to_owned(),
+            (_, Some(b)) => signed(cpu - b.median_cpu_us()),
+        };
+        let over_floor = match (v.kind, floor_cpu) {
+            (Kind::Wasm, Some(f)) => signed(cpu - f),
+            _ => "—".to_owned(),
         };
         let vs_native = match (v.kind, native) {
             (Kind::Wasm, Some(n)) => format!("{:.2}×", rps / n),
@@ -169,21 +183,41 @@ fn table(md: &mut String, variants: &[VariantResult]) {
             Kind::Baseline => "baseline",
             Kind::Native => "native",
             Kind::Wasm => "wasm",
+            Kind::Floor => "wasm floor",
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} |",
+            "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
             v.name,
             kind,
             rps,
             v.median_p50_us(),
             added,
+            unsigned(cpu),
+            added_cpu,
+            over_floor,
             vs_native,
             v.non_2xx,
             v.errors
         );
     }
     let _ = writeln!(md);
+}
+
+fn signed(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:+.1}")
+    } else {
+        "—".to_owned()
+    }
+}
+
+fn unsigned(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.1}")
+    } else {
+        "—".to_owned()
+    }
 }
 
 fn one_line(s: &str) -> String {
@@ -203,5 +237,62 @@ mod tests {
         // 10k req/s = 100 µs per request; 8k req/s = 125 µs.
         assert!((added_us(8000.0, 10000.0) - 25.0).abs() < 1e-9);
         assert!(added_us(10000.0, 10000.0).abs() < 1e-9);
+    }
+
+    fn result(name: &str, kind: Kind, rps: f64, cpu: &[f64]) -> VariantResult {
+        VariantResult {
+            name: name.into(),
+            kind,
+            rps: vec![rps],
+            p50_us: vec![500.0],
+            cpu_us: cpu.to_vec(),
+            non_2xx: 0,
+            errors: 0,
+            ready: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn cpu_columns_against_baseline_and_floor() {
+        let mut md = String::new();
+        table(
+            &mut md,
+            &[
+                result("no filter", Kind::Baseline, 10000.0, &[22.0, 21.0, 23.0]),
+                result("floor", Kind::Floor, 8000.0, &[30.0, 29.0, 31.0]),
+                result("mine", Kind::Wasm, 7000.0, &[35.5, 40.0, 35.0]),
+            ],
+        );
+        let row = |name: &str| {
+            md.lines()
+                .find(|l| l.starts_with(&format!("| {name} |")))
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(
+            row("mine"),
+            "| mine | wasm | 7000 | 500 | +42.9 | 35.5 | +13.5 | +5.5 | — | 0 | 0 |"
+        );
+        assert_eq!(
+            row("floor"),
+            "| floor | wasm floor | 8000 | 500 | +25.0 | 30.0 | +8.0 | — | — | 0 | 0 |"
+        );
+        assert!(row("no filter").contains("| 22.0 | — | — |"));
+    }
+
+    #[test]
+    fn missing_cpu_readings_show_a_dash() {
+        let mut md = String::new();
+        table(
+            &mut md,
+            &[
+                result("no filter", Kind::Baseline, 10000.0, &[]),
+                result("mine", Kind::Wasm, 5000.0, &[f64::NAN]),
+            ],
+        );
+        assert!(
+            md.contains("| mine | wasm | 5000 | 500 | +100.0 | — | — | — | — | 0 | 0 |"),
+            "{md}"
+        );
     }
 }

@@ -8,6 +8,8 @@ use std::process::Command;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub rps: f64,
+    /// Requests completed in the run (`N requests in …`).
+    pub requests: u64,
     pub p50_us: f64,
     pub non_2xx: u64,
     pub socket_errors: u64,
@@ -75,15 +77,18 @@ pub fn run(
     parse(&stdout).with_context(|| format!("unexpected wrk output:\n{stdout}"))
 }
 
-/// Reads `Requests/sec:`, the 50% latency line, non-2xx and socket error counts.
+/// Reads `Requests/sec:`, `N requests in`, the 50% latency line, non-2xx and socket error counts.
 pub fn parse(text: &str) -> Result<Outcome> {
     let mut rps = None;
+    let mut requests = None;
     let mut p50 = None;
     let mut non_2xx = 0;
     let mut socket_errors = 0;
     for line in text.lines().map(str::trim) {
         if let Some(v) = line.strip_prefix("Requests/sec:") {
             rps = v.trim().parse::<f64>().ok();
+        } else if let Some((n, _)) = line.split_once(" requests in ") {
+            requests = n.trim().parse::<u64>().ok();
         } else if let Some(v) = line.strip_prefix("50%") {
             p50 = duration_us(v.trim());
         } else if let Some(v) = line.strip_prefix("Non-2xx or 3xx responses:") {
@@ -96,14 +101,15 @@ pub fn parse(text: &str) -> Result<Outcome> {
                 .sum();
         }
     }
-    match (rps, p50) {
-        (Some(rps), Some(p50_us)) => Ok(Outcome {
+    match (rps, p50, requests) {
+        (Some(rps), Some(p50_us), Some(requests)) => Ok(Outcome {
             rps,
+            requests,
             p50_us,
             non_2xx,
             socket_errors,
         }),
-        _ => bail!("no Requests/sec or 50% latency line"),
+        _ => bail!("no Requests/sec, requests count or 50% latency line"),
     }
 }
 
@@ -151,6 +157,7 @@ Transfer/sec:      1.55MB
             o,
             Outcome {
                 rps: 16228.01,
+                requests: 32456,
                 p50_us: 580.0,
                 non_2xx: 7,
                 socket_errors: 3
@@ -169,5 +176,7 @@ Transfer/sec:      1.55MB
     #[test]
     fn missing_lines_are_an_error() {
         assert!(parse("Requests/sec: 10\n").is_err());
+        let no_count = SAMPLE.replace("32456 requests in", "lots of requests in");
+        assert!(parse(&no_count).is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! `make bench`: every registered scenario, then BENCHMARKS.md.
 //!
 //! `bench [--out BENCHMARKS.md] [--only <filter or scenario substring>]`
-//! Environment: BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONNECTIONS (10), BENCH_STARTS (3).
+//! Environment: BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONNECTIONS (10), BENCH_STARTS (3);
+//! BENCH_GREY_CHAIN_MODULES="label=path.wasm,…" adds other grey-chain builds side by side.
+//! Each round also records the Envoy process's CPU time per request (`bench::cpu`).
 
 use anyhow::{bail, Context, Result};
 use e2e::bench::{self, report, scenarios, ScenarioResult, Settings};

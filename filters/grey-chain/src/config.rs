@@ -92,6 +92,9 @@ pub struct Percentage {
 pub struct Sidecar {
     /// (label key, label value = lane) of pods that seed their lane.
     pub pod_label: Option<(String, String)>,
+    /// `direction`: the listener direction asserted by the configuration
+    /// (`None`: read per request). See `direction.rs`.
+    pub direction: Option<crate::sidecar::Direction>,
     pub correlation: Correlation,
 }
 
@@ -179,9 +182,18 @@ struct RawSidecar {
     #[serde(default)]
     pod_label: Option<RawPodLabel>,
     #[serde(default)]
+    direction: Option<RawDirection>,
+    #[serde(default)]
     correlation: RawCorrelation,
     #[serde(default = "default_baggage_key")]
     baggage_key: String,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawDirection {
+    Inbound,
+    Outbound,
 }
 
 #[derive(Deserialize)]
@@ -490,8 +502,13 @@ fn compile_sidecar(
             format!("must be between 1 and {MAX_MAX_ENTRIES}"),
         );
     }
+    let direction = raw.direction.map(|d| match d {
+        RawDirection::Inbound => crate::sidecar::Direction::Inbound,
+        RawDirection::Outbound => crate::sidecar::Direction::Outbound,
+    });
     let sidecar = Sidecar {
         pod_label,
+        direction,
         correlation: Correlation {
             headers: c.headers,
             ttl_seconds: c.ttl_seconds,
@@ -644,9 +661,27 @@ mod tests {
         assert_eq!(s.correlation.ttl_seconds, 60);
         assert_eq!(s.correlation.max_entries, 50_000);
         assert_eq!(s.pod_label, None);
+        assert_eq!(s.direction, None);
         let g = parse(br#"{"mode":"gateway","lanes":["grey"],"gateway":{}}"#).unwrap();
         assert_eq!(g.baggage_key, "lane");
         assert!(!g.gateway.unwrap().trust_incoming_tag);
+    }
+
+    #[test]
+    fn sidecar_direction_pin() {
+        use crate::sidecar::Direction;
+        let pin = |d: &str| {
+            let json =
+                format!(r#"{{"mode":"sidecar","lanes":["grey"],"sidecar":{{"direction":{d}}}}}"#);
+            parse(json.as_bytes()).map(|c| c.sidecar.unwrap().direction)
+        };
+        assert_eq!(pin(r#""inbound""#).unwrap(), Some(Direction::Inbound));
+        assert_eq!(pin(r#""outbound""#).unwrap(), Some(Direction::Outbound));
+        for bad in [r#""INBOUND""#, r#""both""#, "1"] {
+            let json =
+                format!(r#"{{"mode":"sidecar","lanes":["grey"],"sidecar":{{"direction":{bad}}}}}"#);
+            assert_eq!(fields(&json), vec!["sidecar.direction"], "{bad}");
+        }
     }
 
     #[test]

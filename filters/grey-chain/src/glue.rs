@@ -3,6 +3,7 @@
 //! to the plain modules. Nothing here decides anything.
 
 use crate::config::{self, Config, Mode};
+use crate::direction::Resolver;
 use crate::gateway::{self, Decision};
 use crate::headers::Headers;
 use crate::sidecar::{self, Direction, Via};
@@ -33,6 +34,7 @@ struct Metrics {
     by_pod_label: Counter,
     outbound_baseline: Counter,
     unknown_direction: Counter,
+    direction_mismatch: Counter,
     entries: Gauge,
     expired: Counter,
     evicted: Counter,
@@ -59,6 +61,7 @@ impl Metrics {
             by_pod_label: c("sidecar.outbound.by_pod_label"),
             outbound_baseline: c("sidecar.outbound.baseline"),
             unknown_direction: c("sidecar.unknown_direction"),
+            direction_mismatch: c("sidecar.direction_mismatch"),
             entries: Gauge::define("grey_chain.correlation.entries"),
             expired: c("correlation.expired"),
             evicted: c("correlation.evicted"),
@@ -69,6 +72,8 @@ impl Metrics {
 
 struct State {
     cfg: Config,
+    /// Per root context (one VM thread): no contention.
+    direction: RefCell<Resolver>,
     table: Option<Table>,
     pod_lane: Option<String>,
     metrics: Metrics,
@@ -117,7 +122,11 @@ impl RootContext for Root {
                 cfg.mode, cfg.lanes, pod_lane
             ),
         );
+        let direction = RefCell::new(Resolver::new(
+            cfg.sidecar.as_ref().and_then(|s| s.direction),
+        ));
         self.state = Some(Rc::new(State {
+            direction,
             cfg,
             table,
             pod_lane,
@@ -294,8 +303,27 @@ impl Stream {
             return false;
         };
         let m = &s.metrics;
-        let property = property(&["listener_direction"]);
-        match sidecar::direction(property.as_deref()) {
+        let read = || sidecar::direction(property(&["listener_direction"]).as_deref());
+        let resolved = match s.direction.try_borrow_mut() {
+            Ok(mut r) => r.resolve(read),
+            Err(_) => crate::direction::Resolved {
+                direction: read(),
+                contradicted: false,
+            },
+        };
+        if resolved.contradicted {
+            m.direction_mismatch.inc();
+            let _ = hostcalls::log(
+                LogLevel::Error,
+                &format!(
+                    "grey-chain: sidecar.direction is {:?} but this plugin also runs on a {:?} listener: \
+                     reading the listener direction on every request from now on",
+                    sc.direction.unwrap_or(Direction::Unknown),
+                    resolved.direction
+                ),
+            );
+        }
+        match resolved.direction {
             Direction::Inbound => {
                 let out = sidecar::inbound(
                     &s.cfg,
@@ -303,7 +331,7 @@ impl Stream {
                     table,
                     &mut HostStore,
                     &mut HostHeaders::default(),
-                    now_seconds(),
+                    now_seconds,
                 );
                 if let Some(r) = &out.recorded {
                     Self::count_recorded(m, r);
@@ -325,7 +353,7 @@ impl Stream {
                     table,
                     &HostStore,
                     &mut HostHeaders::default(),
-                    now_seconds(),
+                    now_seconds,
                     s.pod_lane.as_deref(),
                 );
                 match out.via {

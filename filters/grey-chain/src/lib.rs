@@ -4,6 +4,7 @@
 
 pub mod baggage;
 pub mod config;
+pub mod direction;
 pub mod gateway;
 pub mod headers;
 pub mod rules;

@@ -72,13 +72,14 @@ pub struct Inbound {
     pub changed: bool,
 }
 
+/// `now` (unix seconds) is asked only when a lane is recorded.
 pub fn inbound(
     cfg: &Config,
     sc: &Sidecar,
     table: &Table,
     store: &mut dyn Store,
     h: &mut dyn Headers,
-    now: u64,
+    now: impl FnOnce() -> u64,
 ) -> Inbound {
     let (lane, dropped) = carried_lane(cfg, h);
     let mut out = Inbound {
@@ -88,7 +89,7 @@ pub fn inbound(
     };
     if let Some(lane) = &lane {
         match trace_id(sc, h) {
-            Some(id) => out.recorded = Some(table.record(store, &id, lane, now)),
+            Some(id) => out.recorded = Some(table.record(store, &id, lane, now())),
             None => out.unkeyed = true,
         }
     }
@@ -115,13 +116,14 @@ pub struct Outbound {
     pub changed: bool,
 }
 
+/// `now` (unix seconds) is asked only when the trace has a table entry.
 pub fn outbound(
     cfg: &Config,
     sc: &Sidecar,
     table: &Table,
     store: &dyn Store,
     h: &mut dyn Headers,
-    now: u64,
+    now: impl FnOnce() -> u64,
     pod_lane: Option<&str>,
 ) -> Outbound {
     let (carried, dropped) = carried_lane(cfg, h);
@@ -135,7 +137,7 @@ pub fn outbound(
     let mut chosen = carried.map(|l| (Via::Kept, l));
     if chosen.is_none() {
         if let Some(id) = trace_id(sc, h) {
-            match table.lookup(store, &id, now) {
+            match table.lookup_at(store, &id, now) {
                 Lookup::Hit(l) => match cfg.lane(&l) {
                     Some(l) => chosen = Some((Via::Correlation, l.to_string())),
                     None => out.dropped = true,
@@ -203,11 +205,11 @@ mod tests {
         }
         fn inbound(&mut self, h: &mut MapHeaders, now: u64) -> Inbound {
             let sc = self.cfg.sidecar.as_ref().unwrap();
-            inbound(&self.cfg, sc, &self.table, &mut self.store, h, now)
+            inbound(&self.cfg, sc, &self.table, &mut self.store, h, || now)
         }
         fn outbound(&self, h: &mut MapHeaders, now: u64, pod: Option<&str>) -> Outbound {
             let sc = self.cfg.sidecar.as_ref().unwrap();
-            outbound(&self.cfg, sc, &self.table, &self.store, h, now, pod)
+            outbound(&self.cfg, sc, &self.table, &self.store, h, || now, pod)
         }
     }
 
@@ -325,6 +327,44 @@ mod tests {
         assert!(o.dropped);
         assert_eq!(o.via, Via::Baseline);
         assert_eq!(out.get("x-grey"), None);
+    }
+
+    #[test]
+    fn the_clock_is_read_only_when_an_entry_is_written_or_found() {
+        let mut pod = Pod::new();
+        let calls = std::cell::Cell::new(0);
+        let now = || {
+            calls.set(calls.get() + 1);
+            100
+        };
+        let sc = pod.cfg.sidecar.clone().unwrap();
+        // No lane, or a lane without a trace id: nothing to remember.
+        let mut h = MapHeaders::new(&[("traceparent", TP)]);
+        inbound(&pod.cfg, &sc, &pod.table, &mut pod.store, &mut h, now);
+        let mut h = MapHeaders::new(&[("x-grey", "grey")]);
+        inbound(&pod.cfg, &sc, &pod.table, &mut pod.store, &mut h, now);
+        // A miss in the table, or a carried lane.
+        let mut h = MapHeaders::new(&[("traceparent", TP)]);
+        let o = outbound(
+            &pod.cfg,
+            &sc,
+            &pod.table,
+            &pod.store,
+            &mut h,
+            now,
+            Some("grey"),
+        );
+        assert_eq!(o.via, Via::PodLabel);
+        let mut h = MapHeaders::new(&[("x-grey", "grey"), ("traceparent", TP)]);
+        outbound(&pod.cfg, &sc, &pod.table, &pod.store, &mut h, now, None);
+        assert_eq!(calls.get(), 0);
+        // Recording and finding an entry need the time, once each.
+        let mut h = MapHeaders::new(&[("x-grey", "grey"), ("traceparent", TP)]);
+        inbound(&pod.cfg, &sc, &pod.table, &mut pod.store, &mut h, now);
+        assert_eq!(calls.get(), 1);
+        let mut h = MapHeaders::new(&[("traceparent", TP_NEXT_HOP)]);
+        let o = outbound(&pod.cfg, &sc, &pod.table, &pod.store, &mut h, now, None);
+        assert_eq!((o.via, calls.get()), (Via::Correlation, 2));
     }
 
     #[test]

@@ -94,12 +94,23 @@ impl Table {
     }
 
     pub fn lookup(&self, store: &dyn Store, trace_id: &str, now: u64) -> Lookup {
+        self.lookup_at(store, trace_id, || now)
+    }
+
+    /// `lookup`, asking for the time only when the trace has an entry (a miss,
+    /// the common case, then costs one host call less).
+    pub fn lookup_at(
+        &self,
+        store: &dyn Store,
+        trace_id: &str,
+        now: impl FnOnce() -> u64,
+    ) -> Lookup {
         let (key, fp) = self.locate(trace_id);
         let Some((value, _)) = store.get(&key) else {
             return Lookup::Miss;
         };
         match decode(&value).into_iter().find(|e| e.fp == fp) {
-            Some(e) if e.expiry > now => Lookup::Hit(e.lane),
+            Some(e) if e.expiry > now() => Lookup::Hit(e.lane),
             Some(_) => Lookup::Expired,
             None => Lookup::Miss,
         }
@@ -272,6 +283,40 @@ mod tests {
         t.record(&mut s, "tr", "blue", 1041);
         assert_eq!(t.lookup(&s, "tr", 1042), Lookup::Hit("blue".into()));
         assert_eq!(entries(&s), 1);
+    }
+
+    #[test]
+    fn a_skipped_refresh_never_outlives_the_written_expiry() {
+        let t = Table::new(100, 60);
+        let mut s = MemStore::default();
+        t.record(&mut s, "tr", "grey", 1000);
+        // Seen again with more than half the TTL left: not rewritten…
+        for now in [1001, 1015, 1029] {
+            assert!(!t.record(&mut s, "tr", "grey", now).written, "{now}");
+        }
+        // …so the entry still expires when first written, and is never applied after.
+        assert_eq!(t.lookup(&s, "tr", 1059), Lookup::Hit("grey".into()));
+        assert_eq!(t.lookup(&s, "tr", 1060), Lookup::Expired);
+        // Once less than half is left, a sighting extends it by a full TTL.
+        assert!(t.record(&mut s, "tr", "grey", 1031).written);
+        assert_eq!(t.lookup(&s, "tr", 1090), Lookup::Hit("grey".into()));
+        assert_eq!(t.lookup(&s, "tr", 1091), Lookup::Expired);
+        // An expired entry is rewritten, never kept.
+        assert!(t.record(&mut s, "tr", "grey", 2000).written);
+        assert_eq!(t.lookup(&s, "tr", 2059), Lookup::Hit("grey".into()));
+    }
+
+    #[test]
+    fn lookup_reads_the_clock_only_for_an_entry() {
+        // One bucket: the second miss reads an existing bucket without the trace.
+        let t = Table::new(4, 60);
+        let mut s = MemStore::default();
+        let never = || -> u64 { panic!("clock read on a miss") };
+        assert_eq!(t.lookup_at(&s, "tr", never), Lookup::Miss);
+        t.record(&mut s, "other", "grey", 1000);
+        assert_eq!(t.lookup_at(&s, "tr", never), Lookup::Miss);
+        t.record(&mut s, "tr", "grey", 1000);
+        assert_eq!(t.lookup_at(&s, "tr", || 1061), Lookup::Expired);
     }
 
     #[test]

@@ -191,3 +191,49 @@ fn max_entries_holds_under_a_million_trace_ids() {
     let last = sidecar_request(&mut h, OUTBOUND, &[("traceparent", &traceparent(999_999))]);
     assert_eq!(header(&last, "x-grey"), Some("grey"));
 }
+
+#[test]
+fn a_pinned_direction_is_used_without_reading_the_listener() {
+    let mut h = host(&sidecar(r#","direction":"inbound""#));
+    let tp = traceparent(40);
+    // First request: the pin is checked against the property, which agrees.
+    sidecar_request(&mut h, INBOUND, &[("x-grey", "grey"), ("traceparent", &tp)]);
+    // Later requests are inbound whatever the property says (it is not read).
+    let out = sidecar_request(&mut h, OUTBOUND, &[("traceparent", &traceparent(41))]);
+    assert_eq!(header(&out, "x-grey"), None, "not treated as outbound");
+    let tp2 = traceparent(42);
+    request(&mut h, &[("x-grey", "grey"), ("traceparent", &tp2)]);
+    assert_eq!(h.metric("grey_chain.sidecar.inbound.recorded"), Some(2));
+    assert_eq!(h.metric("grey_chain.sidecar.direction_mismatch"), Some(0));
+    assert_eq!(
+        h.metric("grey_chain.sidecar.outbound.by_pod_label"),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_wrong_pin_is_caught_and_dropped() {
+    let mut h = testhost::Host::load(testhost::dist("grey_chain")).unwrap();
+    h.set_property(&["xds", "node", "metadata", "LABELS", "type"], b"grey");
+    let mut h = h.config(sidecar(r#","direction":"inbound""#)).unwrap();
+    // The first request is on an outbound listener: the pin is contradicted, and
+    // the request is handled as what the listener says (the pod's lane is set).
+    let out = sidecar_request(&mut h, OUTBOUND, &[("traceparent", &traceparent(50))]);
+    assert_eq!(header(&out, "x-grey"), Some("grey"));
+    assert_eq!(h.metric("grey_chain.sidecar.direction_mismatch"), Some(1));
+    assert!(h
+        .logs_at(testhost::LogLevel::Error)
+        .iter()
+        .any(|l| l.contains("sidecar.direction")));
+    assert_eq!(h.metric("grey_chain.sidecar.inbound.recorded"), Some(0));
+    // From then on the property decides on every request.
+    let tp = traceparent(51);
+    sidecar_request(&mut h, INBOUND, &[("x-grey", "grey"), ("traceparent", &tp)]);
+    assert_eq!(h.metric("grey_chain.sidecar.inbound.recorded"), Some(1));
+    request(
+        &mut h,
+        &[("x-grey", "grey"), ("traceparent", &traceparent(52))],
+    );
+    assert_eq!(h.metric("grey_chain.sidecar.unknown_direction"), Some(1));
+    assert_eq!(h.metric("grey_chain.sidecar.direction_mismatch"), Some(1));
+}

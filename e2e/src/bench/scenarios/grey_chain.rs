@@ -12,19 +12,27 @@ const GATEWAY_CONFIG: &str = r#"{"mode":"gateway","lanes":["grey"],"gateway":{"r
   {"lane":"grey","match":{"cookie":{"name":"lane","exact":"grey"}}},
   {"lane":"grey","percentage":30,"hashBy":{"header":"x-user"}}]}}"#;
 
-/// The same module doing the least it can (strip only): what any proxy-wasm
-/// filter costs in this Envoy, to tell it from the decision's own cost.
-const FLOOR_CONFIG: &str = r#"{"mode":"gateway","lanes":["grey"],"gateway":{}}"#;
-
 const SIDECAR_CONFIG: &str = r#"{"mode":"sidecar","lanes":["grey"],
   "sidecar":{"podLabel":{"key":"type","value":"grey"},"correlation":{"ttlSeconds":60,"maxEntries":50000}}}"#;
+
+/// The same with the listener direction pinned (a WasmPlugin per direction):
+/// no `xds.listener_direction` read per request.
+const SIDECAR_INBOUND_PINNED: &str = r#"{"mode":"sidecar","lanes":["grey"],
+  "sidecar":{"direction":"inbound","podLabel":{"key":"type","value":"grey"},"correlation":{"ttlSeconds":60,"maxEntries":50000}}}"#;
+const SIDECAR_OUTBOUND_PINNED: &str = r#"{"mode":"sidecar","lanes":["grey"],
+  "sidecar":{"direction":"outbound","podLabel":{"key":"type","value":"grey"},"correlation":{"ttlSeconds":60,"maxEntries":50000}}}"#;
+
+/// The status of the normal lane's route (the grey one answers 200), so the
+/// bench's one-request check of each variant shows which lane Envoy routed to:
+/// on the outbound listener of a grey pod, the filters must have set the tag.
+const NORMAL: u16 = 203;
 
 /// Routes on the tag, like the VirtualServices the manifests generate.
 fn lane_routes() -> Value {
     json!({"name": "local", "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [
         {"match": {"prefix": "/", "headers": [{"name": "x-grey", "string_match": {"exact": "grey"}}]},
          "direct_response": {"status": 200, "body": {"inline_string": "grey"}}},
-        {"match": {"prefix": "/"}, "direct_response": {"status": 200, "body": {"inline_string": "normal"}}}
+        {"match": {"prefix": "/"}, "direct_response": {"status": NORMAL, "body": {"inline_string": "normal"}}}
     ]}]})
 }
 
@@ -39,11 +47,60 @@ fn envoy(direction: Option<Direction>) -> EnvoyConfig {
 }
 
 fn wasm(config: &'static str, direction: Option<Direction>) -> Variant {
-    wasm_named("grey-chain (wasm)", config, direction)
+    wasm_module(
+        "grey-chain (wasm)",
+        crate::dist("grey_chain"),
+        config,
+        direction,
+    )
 }
 
-fn wasm_named(name: &str, config: &'static str, direction: Option<Direction>) -> Variant {
-    let module = crate::dist("grey_chain");
+fn pinned(config: &'static str, direction: Direction) -> Variant {
+    wasm_module(
+        "grey-chain, direction pinned (wasm)",
+        crate::dist("grey_chain"),
+        config,
+        Some(direction),
+    )
+}
+
+/// Other builds of the module to measure side by side with `dist/grey_chain.wasm`
+/// (before/after a change): `BENCH_GREY_CHAIN_MODULES="label=path.wasm,…"`.
+fn extra_modules() -> Vec<(String, std::path::PathBuf)> {
+    std::env::var("BENCH_GREY_CHAIN_MODULES")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|m| {
+            let (label, path) = m.split_once('=')?;
+            Some((label.trim().to_owned(), path.trim().into()))
+        })
+        .collect()
+}
+
+fn with_extra_modules(
+    mut s: Scenario,
+    config: &'static str,
+    direction: Option<Direction>,
+    lua: &str,
+    status: u16,
+) -> Scenario {
+    for (label, path) in extra_modules() {
+        let name = format!("grey-chain {label} (wasm)");
+        s = s.variant(
+            wasm_module(&name, path, config, direction)
+                .lua(lua)
+                .expect_status(status),
+        );
+    }
+    s
+}
+
+fn wasm_module(
+    name: &str,
+    module: std::path::PathBuf,
+    config: &'static str,
+    direction: Option<Direction>,
+) -> Variant {
     Variant::new(Kind::Wasm, name, move || {
         let f = WasmFilter::new("grey-chain", "istio-system", &module).config_json(config);
         envoy(direction).filter(f)
@@ -60,6 +117,11 @@ fn lua(code: &'static str, direction: Option<Direction>) -> Variant {
             }
         }))
     })
+}
+
+/// What any proxy-wasm filter costs on this listener (see `Variant::wasm_floor`).
+fn floor(direction: Option<Direction>) -> Variant {
+    Variant::wasm_floor_with(move || envoy(direction))
 }
 
 fn baseline(direction: Option<Direction>) -> Variant {
@@ -167,21 +229,25 @@ pub fn scenarios() -> Vec<Scenario> {
     let inbound = wrk_traces(r#"h["x-grey"] = "grey""#);
     let outbound = wrk_traces("");
     vec![
-        Scenario::new("grey-chain", "gateway: decide the lane")
-            .notes("Ingress gateway: strip a client-sent tag, rules header exact / cookie / 30% by `x-user` hash, then set `x-grey` and the baggage member and re-select the route. wrk sends a new user per request, every 10th `end-user: test`, every 7th a spoofed `x-grey`. The Lua peer makes the same decisions (its baggage handling only appends). The floor variant is the same module with no rules: the fixed cost of a proxy-wasm filter in this Envoy.")
-            .variant(baseline(None).lua(users))
-            .variant(lua(LUA_GATEWAY, None).lua(users))
-            .variant(wasm(GATEWAY_CONFIG, None).lua(users))
-            .variant(wasm_named("grey-chain, no rules (wasm floor)", FLOOR_CONFIG, None).lua(users)),
-        Scenario::new("grey-chain", "sidecar inbound: remember the lane")
-            .notes("Inbound listener: every request carries `x-grey: grey` and a new trace id, so every request writes the correlation table (shared data, CAS). The Lua peer writes a bounded per-worker Lua table (it cannot share with the outbound listener).")
-            .variant(baseline(Some(Direction::Inbound)).lua(&inbound))
-            .variant(lua(LUA_INBOUND, Some(Direction::Inbound)).lua(&inbound))
-            .variant(wasm(SIDECAR_CONFIG, Some(Direction::Inbound)).lua(&inbound)),
-        Scenario::new("grey-chain", "sidecar outbound: restore the lane")
-            .notes("Outbound listener of a pod labelled `type: grey`: each request has a new trace id, so the table lookup misses and the pod's lane is set (tag + baggage + route re-selection): the full outbound path.")
-            .variant(baseline(Some(Direction::Outbound)).lua(&outbound))
+        with_extra_modules(Scenario::new("grey-chain", "gateway: decide the lane")
+            .notes("Ingress gateway: strip a client-sent tag, rules header exact / cookie / 30% by `x-user` hash, then set `x-grey` and the baggage member and re-select the route. wrk sends a new user per request, every 10th `end-user: test`, every 7th a spoofed `x-grey`. The Lua peer makes the same decisions (its baggage handling only appends). The wasm floor is the same module with no rules: the fixed cost of a proxy-wasm filter in this Envoy.")
+            .variant(baseline(None).lua(users).expect_status(NORMAL))
+            .variant(lua(LUA_GATEWAY, None).lua(users).expect_status(NORMAL))
+            .variant(wasm(GATEWAY_CONFIG, None).lua(users).expect_status(NORMAL))
+            .variant(floor(None).lua(users).expect_status(NORMAL)), GATEWAY_CONFIG, None, users, NORMAL),
+        with_extra_modules(Scenario::new("grey-chain", "sidecar inbound: remember the lane")
+            .notes("Inbound listener: every request carries `x-grey: grey` and a new trace id, so every request writes the correlation table (shared data, CAS). The Lua peer writes a bounded per-worker Lua table (it cannot share with the outbound listener). \"direction pinned\" is the module with `sidecar.direction: inbound` (no listener-direction property read per request); the wasm floor is the module in gateway mode with no rules.")
+            .variant(baseline(Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL))
+            .variant(lua(LUA_INBOUND, Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL))
+            .variant(wasm(SIDECAR_CONFIG, Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL))
+            .variant(pinned(SIDECAR_INBOUND_PINNED, Direction::Inbound).lua(&inbound).expect_status(NORMAL))
+            .variant(floor(Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL)), SIDECAR_CONFIG, Some(Direction::Inbound), &inbound, NORMAL),
+        with_extra_modules(Scenario::new("grey-chain", "sidecar outbound: restore the lane")
+            .notes("Outbound listener of a pod labelled `type: grey`: each request has a new trace id, so the table lookup misses and the pod's lane is set (tag + baggage + route re-selection): the full outbound path. \"direction pinned\" is the module with `sidecar.direction: outbound`.")
+            .variant(baseline(Some(Direction::Outbound)).lua(&outbound).expect_status(NORMAL))
             .variant(lua(LUA_OUTBOUND, Some(Direction::Outbound)).lua(&outbound))
-            .variant(wasm(SIDECAR_CONFIG, Some(Direction::Outbound)).lua(&outbound)),
+            .variant(wasm(SIDECAR_CONFIG, Some(Direction::Outbound)).lua(&outbound))
+            .variant(pinned(SIDECAR_OUTBOUND_PINNED, Direction::Outbound).lua(&outbound))
+            .variant(floor(Some(Direction::Outbound)).lua(&outbound).expect_status(NORMAL)), SIDECAR_CONFIG, Some(Direction::Outbound), &outbound, 200),
     ]
 }
