@@ -9,6 +9,7 @@
 //! segments carrying `;` parameters (Tomcat reads `..;` as `..`).
 //! Other escapes stay encoded, with upper-case hex (RFC 3986 §6.2.2.1).
 
+use crate::query::hex;
 use std::fmt;
 
 /// Why a path was refused; `reason()` is the stable, client-visible name.
@@ -71,15 +72,6 @@ pub fn normalize_request_path(raw: &str) -> Result<(String, Option<&str>), PathE
 
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 fn check_raw(b: u8) -> Result<(), PathError> {
