@@ -52,16 +52,18 @@ loadgen:
 wasm-opt:
 	@command -v wasm-opt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null; }
 
+WASM_ENV = RUSTFLAGS="--remap-path-prefix=$(HOME)/.cargo=/cargo --remap-path-prefix=$(CURDIR)=/src"
 # Paths are remapped so the modules (and the digests the manifests pin) do not depend on
 # where the checkout or the cargo home lives.
 build: toolchain wasm-opt
-	RUSTFLAGS="--remap-path-prefix=$(HOME)/.cargo=/cargo --remap-path-prefix=$(CURDIR)=/src" \
-	  cargo build --release --target $(WASM_TARGET) $(FILTER_CRATES)
+	$(WASM_ENV) cargo build --release --target $(WASM_TARGET) -p jwt-auth
+	$(WASM_ENV) cargo build --profile release-small --target $(WASM_TARGET) -p faas-router -p grey-chain
 	@mkdir -p dist
-	@for f in $(subst -,_,$(FILTERS)); do \
-	  wasm-opt $(WASM_OPT_FLAGS) target/$(WASM_TARGET)/release/$$f.wasm -o dist/$$f.wasm; \
-	  (cd dist && sha256sum $$f.wasm > $$f.wasm.sha256); \
-	  echo "dist/$$f.wasm $$(stat -c %s dist/$$f.wasm) bytes"; \
+	@for f in jwt_auth:release faas_router:release-small grey_chain:release-small; do \
+	  name=$${f%%:*}; profile=$${f##*:}; \
+	  wasm-opt $(WASM_OPT_FLAGS) target/$(WASM_TARGET)/$$profile/$$name.wasm -o dist/$$name.wasm; \
+	  (cd dist && sha256sum $$name.wasm > $$name.wasm.sha256); \
+	  echo "dist/$$name.wasm $$(stat -c %s dist/$$name.wasm) bytes"; \
 	done
 
 lint: toolchain
