@@ -117,6 +117,112 @@ fn pod_label_seeds_the_lane_and_direction_is_read() {
     assert_eq!(normal.stat("wasmcustom.grey_chain.dropped_lanes"), Some(1));
 }
 
+type RawHeaders<'a> = &'a [(&'a str, &'a [u8])];
+
+/// One HTTP/1.1 request written byte for byte (header values that are not
+/// UTF-8, which the `http` helper cannot send); returns (status, body).
+fn raw_get(port: u16, headers: RawHeaders) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut req = b"GET / HTTP/1.1\r\nhost: svc\r\nconnection: close\r\n".to_vec();
+    for (name, value) in headers {
+        req.extend_from_slice(name.as_bytes());
+        req.extend_from_slice(b": ");
+        req.extend_from_slice(value);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"\r\n");
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    conn.write_all(&req).unwrap();
+    let mut out = Vec::new();
+    conn.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    let status = text
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {text}"));
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_string())
+}
+
+/// A header value that is not UTF-8 (HTTP allows bytes 0x80-0xFF) once
+/// panicked the SDK's header decoding and killed the VM: with FAIL_CLOSED
+/// every later request got a 503.
+#[test]
+fn non_utf8_header_values_neither_kill_the_vm_nor_pick_a_lane() {
+    let gateway_filter = WasmFilter::new("grey-chain", "istio-system", e2e::dist("grey_chain"))
+        .root_id("grey-chain")
+        .config_json(GATEWAY_CONFIG)
+        .fail_closed();
+    let header = |name: &str, m: Value| json!({"name": name, "string_match": m});
+    let routes = Routes::new()
+        .route(json!({
+            "match": {"prefix": "/", "headers": [
+                header("x-grey", json!({"exact": "grey"})),
+                header("baggage", json!({"exact": "lane=grey"}))]},
+            "direct_response": {"status": 200, "body": {"inline_string": "grey"}}
+        }))
+        .route(json!({
+            "match": {"prefix": "/", "headers": [{"name": "x-grey", "present_match": true}]},
+            "direct_response": {"status": 200, "body": {"inline_string": "tag left"}}
+        }))
+        .route(json!({
+            "match": {"prefix": "/", "headers": [{"name": "baggage", "present_match": true}]},
+            "direct_response": {"status": 200, "body": {"inline_string": "baggage left"}}
+        }))
+        .direct("/", 200, "normal");
+    let gateway = Envoy::start(
+        EnvoyConfig::empty().listener(Listener::new("main").filter(gateway_filter).routes(routes)),
+    )
+    .unwrap();
+    let port = gateway.port();
+    let cases: [(RawHeaders, &str); 4] = [
+        (&[("x-other", b"caf\xe9"), ("end-user", b"test")], "grey"),
+        (
+            &[("x-grey", b"grey\xe9"), ("baggage", b"lane=grey,x=\xe9")],
+            "normal",
+        ),
+        (
+            &[
+                ("x-grey", b"grey"),
+                ("baggage", b"lane=gr\xe9y"),
+                ("end-user", b"test"),
+            ],
+            "grey",
+        ),
+        (&[("end-user", b"t\xe9st")], "normal"),
+    ];
+    for (headers, want) in cases {
+        assert_eq!(
+            raw_get(port, headers),
+            (200, want.to_string()),
+            "{headers:?}"
+        );
+        let r = http::get(&gateway.url("/"), &[("end-user", "test")]).unwrap();
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (200, "grey"),
+            "after {headers:?}"
+        );
+    }
+    assert_eq!(
+        gateway.stat("wasmcustom.grey_chain.gateway.spoofed_removed"),
+        Some(2)
+    );
+    assert!(!gateway.log().contains("panicked"), "{}", gateway.log());
+
+    // A sidecar drops an unreadable tag and goes on with the pod's lane.
+    let envoy = Envoy::start(pod("grey", "grey-chain", "grey-chain")).unwrap();
+    let port = envoy.listener_port("outbound").unwrap();
+    assert_eq!(
+        raw_get(port, &[("x-grey", b"bl\xe9")]),
+        (200, "grey".to_string())
+    );
+    assert_eq!(envoy.stat("wasmcustom.grey_chain.dropped_lanes"), Some(1));
+    assert_eq!(outbound_lane(&envoy, &[]), "grey");
+}
+
 // ---- a mesh: gateway → A → B → C (and A → D → C, D without a grey version) ----
 
 const GATEWAY_CONFIG: &str = r#"{

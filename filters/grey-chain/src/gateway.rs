@@ -67,7 +67,26 @@ pub fn strip_baggage_member(h: &mut dyn Headers, key: &str) -> bool {
     true
 }
 
+/// Removes each of `names` whose value is not UTF-8: such a tag or baggage
+/// header can carry no valid lane, yet a lenient consumer behind us (an
+/// application's baggage library) might still read one in it. `true` if any
+/// was removed.
+pub fn remove_unreadable(h: &mut dyn Headers, names: &[&str]) -> bool {
+    let mut removed = false;
+    for name in names {
+        if h.unreadable(name) {
+            h.remove(name);
+            removed = true;
+        }
+    }
+    removed
+}
+
 fn trusted_lane(cfg: &Config, h: &mut dyn Headers, out: &mut Outcome) -> Option<String> {
+    if remove_unreadable(h, &[&cfg.tag_header, "baggage"]) {
+        out.dropped = true;
+        out.changed = true;
+    }
     if let Some(tag) = h.get(&cfg.tag_header) {
         if let Some(lane) = cfg.lane(&tag) {
             return Some(lane.to_string());
@@ -104,6 +123,7 @@ pub fn on_request(cfg: &Config, gw: &Gateway, h: &mut dyn Headers) -> Outcome {
             return out;
         }
     } else {
+        out.spoof_removed = remove_unreadable(h, &[&cfg.tag_header, "baggage"]);
         if h.get(&cfg.tag_header).is_some() {
             h.remove(&cfg.tag_header);
             out.spoof_removed = true;
@@ -204,5 +224,67 @@ mod tests {
             }
         );
         assert_eq!(h.get("x-grey").as_deref(), Some("grey"));
+    }
+
+    #[test]
+    fn non_utf8_lane_headers_are_removed_and_others_read_as_absent() {
+        for trust in [false, true] {
+            let c = cfg(trust);
+            let mut h = MapHeaders::bytes(&[
+                ("x-grey", b"grey\xe9"),
+                ("baggage", b"lane=grey,x=\xe9"),
+                ("x-other", b"\xe9"),
+                ("end-user", b"test"),
+            ]);
+            let out = on_request(&c, c.gateway.as_ref().unwrap(), &mut h);
+            assert_eq!(out.spoof_removed, !trust, "trust {trust}");
+            assert_eq!(out.dropped, trust, "trust {trust}");
+            assert_eq!(
+                out.decision,
+                Decision::Rule {
+                    index: 0,
+                    lane: "grey".into()
+                },
+                "an unrelated non-UTF-8 header does not stop the rules"
+            );
+            assert_eq!(h.get("x-grey").as_deref(), Some("grey"));
+            assert_eq!(h.get("baggage").as_deref(), Some("lane=grey"));
+            assert!(h.unreadable("x-other"), "unrelated headers are left alone");
+
+            // No rule matches: the unreadable lane headers are gone all the same.
+            let mut h = MapHeaders::bytes(&[("x-grey", b"\xff"), ("baggage", b"lane=\xff")]);
+            let out = on_request(&c, c.gateway.as_ref().unwrap(), &mut h);
+            assert_eq!(out.decision, Decision::Baseline);
+            assert!(out.changed);
+            assert!(h.0.is_empty(), "trust {trust}: {h:?}");
+        }
+        // A rule on a non-UTF-8 header sees it as absent.
+        let c = cfg(false);
+        let mut h = MapHeaders::bytes(&[("end-user", b"t\xe9st")]);
+        let out = on_request(&c, c.gateway.as_ref().unwrap(), &mut h);
+        assert_eq!(out.decision, Decision::Baseline);
+        assert!(!out.changed && h.unreadable("end-user"));
+    }
+
+    #[test]
+    fn gateway_writes_the_sidecar_baggage_key_else_lane() {
+        let rules = r#""gateway":{"rules":[{"lane":"grey","match":{"header":{"name":"end-user","exact":"test"}}}]}"#;
+        let with_key = format!(
+            r#"{{"mode":"gateway","lanes":["grey"],{rules},"sidecar":{{"baggageKey":"grey-lane"}}}}"#
+        );
+        let c = parse(with_key.as_bytes()).unwrap();
+        let (_, h) = run(
+            &c,
+            &[("end-user", "test"), ("baggage", "lane=x,grey-lane=y")],
+        );
+        assert_eq!(h.get("baggage").as_deref(), Some("lane=x,grey-lane=grey"));
+        let (out, h) = run(&c, &[("baggage", "grey-lane=grey")]);
+        assert!(out.spoof_removed);
+        assert_eq!(h.get("baggage"), None);
+
+        let only_gateway = format!(r#"{{"mode":"gateway","lanes":["grey"],{rules}}}"#);
+        let c = parse(only_gateway.as_bytes()).unwrap();
+        let (_, h) = run(&c, &[("end-user", "test")]);
+        assert_eq!(h.get("baggage").as_deref(), Some("lane=grey"));
     }
 }

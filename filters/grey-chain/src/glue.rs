@@ -5,7 +5,7 @@
 use crate::config::{self, Config, Mode};
 use crate::direction::Resolver;
 use crate::gateway::{self, Decision};
-use crate::headers::Headers;
+use crate::headers::{self, Headers, Joined};
 use crate::sidecar::{self, Direction, Via};
 use crate::table::{self, Recorded, Store, Table};
 use filters_common::host::{clear_route_cache, Counter, Gauge};
@@ -148,27 +148,26 @@ impl RootContext for Root {
 
 /// The request headers of the current stream, read with one host call (each
 /// call costs about a microsecond in Envoy's V8) and kept in step with our own
-/// edits. Repeated headers are joined as HTTP allows (`;` for cookies, `,`
-/// otherwise), so a duplicated tag is not a lane.
+/// edits. Read as bytes: the SDK's `get_map` and `get_header_map_value` panic
+/// on a value that is not UTF-8 (which HTTP allows), killing the VM. The names
+/// are still decoded by the SDK: Envoy's codecs only accept token names.
 #[derive(Default)]
 struct HostHeaders {
-    all: RefCell<Option<Vec<(String, String)>>>,
+    all: RefCell<Option<Joined>>,
 }
 
 impl HostHeaders {
-    fn load() -> Vec<(String, String)> {
-        let mut joined: Vec<(String, String)> = Vec::new();
-        let pairs = hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default();
-        for (name, value) in pairs {
-            match joined.iter_mut().find(|(k, _)| *k == name) {
-                Some((_, v)) => {
-                    v.push_str(if name == "cookie" { "; " } else { "," });
-                    v.push_str(&value);
-                }
-                None => joined.push((name, value)),
-            }
-        }
-        joined
+    fn load() -> Joined {
+        headers::join(hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default())
+    }
+
+    /// The value of `name`: `None` absent, `Some(None)` not UTF-8.
+    fn lookup(&self, name: &str) -> Option<Option<String>> {
+        let mut all = self.all.try_borrow_mut().ok()?;
+        all.get_or_insert_with(Self::load)
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 
     fn edit(&self, name: &str, value: Option<&str>) {
@@ -180,18 +179,17 @@ impl HostHeaders {
         };
         all.retain(|(k, _)| k != name);
         if let Some(v) = value {
-            all.push((name.to_string(), v.to_string()));
+            all.push((name.to_string(), Some(v.to_string())));
         }
     }
 }
 
 impl Headers for HostHeaders {
     fn get(&self, name: &str) -> Option<String> {
-        let mut all = self.all.try_borrow_mut().ok()?;
-        all.get_or_insert_with(Self::load)
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+        self.lookup(name).flatten()
+    }
+    fn unreadable(&self, name: &str) -> bool {
+        matches!(self.lookup(name), Some(None))
     }
     fn set(&mut self, name: &str, value: &str) {
         let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, Some(value));

@@ -4,7 +4,7 @@
 
 use crate::baggage;
 use crate::config::{Config, Sidecar};
-use crate::gateway::{strip_baggage_member, write_lane};
+use crate::gateway::{remove_unreadable, strip_baggage_member, write_lane};
 use crate::headers::Headers;
 use crate::table::{Lookup, Recorded, Store, Table};
 use crate::traceid;
@@ -30,9 +30,11 @@ pub fn direction(property: Option<&[u8]>) -> Direction {
 }
 
 /// The lane a request carries (tag first, then baggage). A lane not in
-/// `lanes` is removed and reported as dropped.
+/// `lanes`, or a tag that is not UTF-8, is removed and reported as dropped. A
+/// baggage header that is not UTF-8 is ignored (the application's business),
+/// and replaced whole if a lane is written.
 pub fn carried_lane(cfg: &Config, h: &mut dyn Headers) -> (Option<String>, bool) {
-    let mut dropped = false;
+    let mut dropped = remove_unreadable(h, &[&cfg.tag_header]);
     if let Some(tag) = h.get(&cfg.tag_header) {
         if let Some(lane) = cfg.lane(&tag) {
             return (Some(lane.to_string()), false);
@@ -379,5 +381,38 @@ mod tests {
         let o = pod.outbound(&mut MapHeaders::new(&[("traceparent", TP)]), 100, None);
         assert!(o.dropped);
         assert_eq!(o.via, Via::Baseline);
+    }
+
+    #[test]
+    fn non_utf8_headers_are_never_a_lane_or_a_trace_id() {
+        let mut pod = Pod::new();
+        // An unreadable tag is dropped; unreadable baggage and trace ids are ignored.
+        let mut h = MapHeaders::bytes(&[
+            ("x-grey", b"grey\xe9"),
+            ("baggage", b"lane=grey,x=\xe9"),
+            ("traceparent", b"00-\xe9"),
+        ]);
+        let r = pod.inbound(&mut h, 100);
+        assert!(r.dropped && r.lane.is_none() && r.recorded.is_none());
+        assert_eq!(h.get("x-grey"), None);
+        assert!(!h.unreadable("x-grey") && h.unreadable("baggage"));
+
+        // A valid trace id elsewhere still records and restores; the
+        // unreadable baggage is replaced whole when the lane is written.
+        let mut h = MapHeaders::bytes(&[
+            ("x-grey", b"grey"),
+            ("traceparent", b"\xff"),
+            ("x-request-id", b"r-1"),
+        ]);
+        assert!(pod.inbound(&mut h, 100).recorded.is_some());
+        let mut out = MapHeaders::bytes(&[("x-request-id", b"r-1"), ("baggage", b"\xe9")]);
+        let o = pod.outbound(&mut out, 100, None);
+        assert_eq!((o.via, o.lane.as_deref()), (Via::Correlation, Some("grey")));
+        assert_eq!(out.get("baggage").as_deref(), Some("lane=grey"));
+
+        // Nothing to write: unreadable baggage passes untouched.
+        let mut out = MapHeaders::bytes(&[("baggage", b"lane=\xe9")]);
+        let o = pod.outbound(&mut out, 100, None);
+        assert!(!o.changed && !o.dropped && out.unreadable("baggage"));
     }
 }

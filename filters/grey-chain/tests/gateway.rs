@@ -209,3 +209,38 @@ fn repeated_headers_are_joined() {
     assert_eq!(header(&out, "x-grey"), None);
     assert_eq!(t.metric("grey_chain.dropped_lanes"), Some(1));
 }
+
+/// A header value that is not UTF-8 must not reach the SDK's `String`
+/// decoding (a panic kills the VM): unreadable lane headers are removed, other
+/// ones read as absent, and the VM keeps serving.
+#[test]
+fn non_utf8_header_values_are_survived_and_never_a_lane() {
+    let mut h = host(RULES);
+    let out = request_bytes(&mut h, 0, &[("x-other", b"caf\xe9"), ("end-user", b"test")]);
+    assert_eq!(header(&out, "x-grey"), Some("grey"));
+    assert_eq!(header(&out, "baggage"), Some("lane=grey"));
+    assert_eq!(header(&out, "x-other"), Some("caf\u{fffd}"), "left alone");
+
+    let out = request_bytes(
+        &mut h,
+        0,
+        &[("x-grey", b"grey\xe9"), ("baggage", b"lane=grey,x=\xe9")],
+    );
+    assert_eq!(header(&out, "x-grey"), None);
+    assert_eq!(header(&out, "baggage"), None);
+
+    let out = request_bytes(
+        &mut h,
+        0,
+        &[("baggage", b"lane=gr\xe9y"), ("end-user", b"test")],
+    );
+    assert_eq!(header(&out, "baggage"), Some("lane=grey"));
+
+    // A rule's header that is not UTF-8 reads as absent.
+    let out = request_bytes(&mut h, 0, &[("end-user", b"t\xe9st")]);
+    assert_eq!(header(&out, "x-grey"), None);
+
+    assert_eq!(h.metric("grey_chain.gateway.spoofed_removed"), Some(2));
+    let out = request(&mut h, &[("end-user", "test")]);
+    assert_eq!(header(&out, "x-grey"), Some("grey"), "the VM still serves");
+}

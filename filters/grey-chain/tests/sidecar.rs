@@ -237,3 +237,33 @@ fn a_wrong_pin_is_caught_and_dropped() {
     assert_eq!(h.metric("grey_chain.sidecar.unknown_direction"), Some(1));
     assert_eq!(h.metric("grey_chain.sidecar.direction_mismatch"), Some(1));
 }
+
+#[test]
+fn non_utf8_header_values_are_survived_and_never_a_lane() {
+    let mut h = host(&sidecar(""));
+    let out = request_bytes(&mut h, OUTBOUND, &[("x-grey", b"gr\xe9y")]);
+    assert_eq!(header(&out, "x-grey"), None);
+    assert_eq!(h.metric("grey_chain.dropped_lanes"), Some(1));
+
+    // An unreadable trace header is skipped for the next configured one.
+    request_bytes(
+        &mut h,
+        INBOUND,
+        &[
+            ("x-grey", b"grey"),
+            ("traceparent", b"00-\xe9"),
+            ("x-request-id", b"r-1"),
+        ],
+    );
+    assert_eq!(h.metric("grey_chain.sidecar.inbound.recorded"), Some(1));
+    let out = request_bytes(
+        &mut h,
+        OUTBOUND,
+        &[("x-request-id", b"r-1"), ("baggage", b"x=\xe9")],
+    );
+    assert_eq!(header(&out, "x-grey"), Some("grey"));
+    assert_eq!(header(&out, "baggage"), Some("lane=grey"));
+
+    let out = sidecar_request(&mut h, OUTBOUND, &[("x-request-id", "r-1")]);
+    assert_eq!(header(&out, "x-grey"), Some("grey"), "the VM still serves");
+}

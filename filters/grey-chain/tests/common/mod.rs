@@ -39,6 +39,27 @@ pub fn sidecar_request(
     out
 }
 
+/// Like [`request`] / [`sidecar_request`] (`direction` 0: no listener
+/// direction), with header values as raw bytes, which may be invalid UTF-8.
+/// The headers afterwards are read lossily.
+pub fn request_bytes(
+    host: &mut Host,
+    direction: i64,
+    headers: &[(&str, &[u8])],
+) -> Vec<(String, String)> {
+    let mut s = host.stream();
+    if direction != 0 {
+        s.set_property(&["xds", "listener_direction"], direction.to_le_bytes());
+    }
+    let mut all: Vec<(&str, &[u8])> =
+        vec![(":method", b"GET"), (":path", b"/"), (":authority", b"svc")];
+    all.extend_from_slice(headers);
+    assert_eq!(s.request_headers_bytes(&all, true), Action::Continue);
+    let out = s.request_headers_now();
+    s.finish();
+    out
+}
+
 /// `headers` plus the pseudo-headers they do not set.
 fn with_defaults<'a>(headers: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut all: Vec<(&str, &str)> = [(":method", "GET"), (":path", "/"), (":authority", "svc")]
