@@ -310,7 +310,7 @@ impl Host {
         body: impl AsRef<[u8]>,
         trailers: &[(&str, &str)],
     ) {
-        let mut all = vec![(":status".to_owned(), status.to_string())];
+        let mut all = vec![(":status".to_owned(), status.to_string().into_bytes())];
         all.extend(stream::owned(headers));
         self.deliver_call(
             token,

@@ -7,7 +7,7 @@
 //! (`response.code`, `listener_direction`) as 8-byte little-endian i64.
 
 use crate::state::{State, StreamState};
-use crate::types::find;
+use crate::types::find_bytes;
 
 pub fn lookup(state: &State, path: &[String]) -> Option<Vec<u8>> {
     if let Some(stream) = state.streams.get(&state.effective) {
@@ -25,11 +25,12 @@ fn derived(stream: &StreamState, path: &[String]) -> Option<Vec<u8>> {
     let segments: Vec<&str> = path.iter().map(String::as_str).collect();
     let request = stream.request_headers.as_deref().unwrap_or_default();
     let response = stream.response_headers.as_deref().unwrap_or_default();
-    let text = |v: Option<&str>| v.map(|v| v.as_bytes().to_vec());
+    let text = |v: Option<&[u8]>| v.map(<[u8]>::to_vec);
+    let find = find_bytes;
     match segments.as_slice() {
         ["request", "path"] => text(find(request, ":path")),
         ["request", "url_path"] => {
-            text(find(request, ":path").map(|p| p.split('?').next().unwrap_or(p)))
+            text(find(request, ":path").map(|p| p.split(|b| *b == b'?').next().unwrap_or(p)))
         }
         ["request", "host"] => text(find(request, ":authority")),
         ["request", "method"] => text(find(request, ":method")),
@@ -38,6 +39,7 @@ fn derived(stream: &StreamState, path: &[String]) -> Option<Vec<u8>> {
         ["request", "headers", name] => text(find(request, name)),
         ["response", "headers", name] => text(find(response, name)),
         ["response", "code"] => find(response, ":status")
+            .and_then(|s| std::str::from_utf8(s).ok())
             .and_then(|s| s.parse::<i64>().ok())
             .map(|code| code.to_le_bytes().to_vec()),
         _ => None,

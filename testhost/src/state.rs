@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use crate::types::{HttpCall, LocalResponse, LogLevel};
 
-pub(crate) type Headers = Vec<(String, String)>;
+/// Values are bytes: a client can send a header value that is not UTF-8.
+pub(crate) type Headers = Vec<(String, Vec<u8>)>;
 pub(crate) type PropertyPath = Vec<String>;
 
 pub(crate) const ROOT_CONTEXT: u32 = 1;

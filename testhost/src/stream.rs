@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::state::{Headers, State, StreamState};
-use crate::types::{find, Action, LocalResponse};
+use crate::types::{find_bytes, Action, LocalResponse};
 use crate::vm::Vm;
 
 /// An http stream. Holds a shared handle to the VM, not a borrow of the
@@ -19,7 +19,15 @@ pub struct Stream {
 pub(crate) fn owned(pairs: &[(&str, &str)]) -> Headers {
     pairs
         .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+/// A map as text for the test; a value that is not UTF-8 is shown lossily.
+fn text(map: &Option<Headers>) -> Vec<(String, String)> {
+    map.iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
         .collect()
 }
 
@@ -66,6 +74,26 @@ impl Stream {
     /// Runs `on_http_request_headers` with these headers (names lower-cased).
     pub fn request_headers(&mut self, headers: &[(&str, &str)], end_of_stream: bool) -> Action {
         let (id, headers) = (self.id, owned(headers));
+        let count = headers.len() as i32;
+        self.callback(
+            "proxy_on_request_headers",
+            (id as i32, count, end_of_stream as i32),
+            |s| s.stream(id).request_headers = Some(headers),
+        )
+    }
+
+    /// Like `request_headers`, with values given as bytes: a client can send
+    /// a value that is not UTF-8 (e.g. Latin-1 `é`, byte 0xE9).
+    pub fn request_headers_bytes(
+        &mut self,
+        headers: &[(&str, &[u8])],
+        end_of_stream: bool,
+    ) -> Action {
+        let id = self.id;
+        let headers: Headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_vec()))
+            .collect();
         let count = headers.len() as i32;
         self.callback(
             "proxy_on_request_headers",
@@ -190,11 +218,11 @@ impl Stream {
     }
 
     pub fn request_headers_now(&self) -> Vec<(String, String)> {
-        self.with(|s| s.request_headers.clone().unwrap_or_default())
+        self.with(|s| text(&s.request_headers))
     }
 
     pub fn request_trailers_now(&self) -> Vec<(String, String)> {
-        self.with(|s| s.request_trailers.clone().unwrap_or_default())
+        self.with(|s| text(&s.request_trailers))
     }
 
     pub fn response_header(&self, name: &str) -> Option<String> {
@@ -202,11 +230,11 @@ impl Stream {
     }
 
     pub fn response_headers_now(&self) -> Vec<(String, String)> {
-        self.with(|s| s.response_headers.clone().unwrap_or_default())
+        self.with(|s| text(&s.response_headers))
     }
 
     pub fn response_trailers_now(&self) -> Vec<(String, String)> {
-        self.with(|s| s.response_trailers.clone().unwrap_or_default())
+        self.with(|s| text(&s.response_trailers))
     }
 
     /// Request body data passed on to the upstream so far.
@@ -247,6 +275,6 @@ impl Stream {
 
 fn header(map: &Option<Headers>, name: &str) -> Option<String> {
     map.as_deref()
-        .and_then(|m| find(m, name))
-        .map(str::to_owned)
+        .and_then(|m| find_bytes(m, name))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
 }

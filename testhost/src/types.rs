@@ -104,6 +104,14 @@ impl fmt::Display for ConfigRefused {
 
 impl std::error::Error for ConfigRefused {}
 
+/// The first value of `name` in a stream map, as bytes.
+pub(crate) fn find_bytes<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_slice())
+}
+
 pub(crate) fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()

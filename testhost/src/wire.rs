@@ -6,23 +6,36 @@
 
 use anyhow::{bail, Context, Result};
 
-pub fn serialize_map(pairs: &[(String, String)]) -> Vec<u8> {
+pub fn serialize_map<V: AsRef<[u8]>>(pairs: &[(String, V)]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
     for (key, value) in pairs {
         out.extend_from_slice(&(key.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(value.as_ref().len() as u32).to_le_bytes());
     }
     for (key, value) in pairs {
         out.extend_from_slice(key.as_bytes());
         out.push(0);
-        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(value.as_ref());
         out.push(0);
     }
     out
 }
 
 pub fn deserialize_map(bytes: &[u8]) -> Result<Vec<(String, String)>> {
+    deserialize_map_bytes(bytes)?
+        .into_iter()
+        .map(|(k, v)| {
+            Ok((
+                k,
+                String::from_utf8(v).context("header map value is not UTF-8")?,
+            ))
+        })
+        .collect()
+}
+
+/// Like `deserialize_map`, values kept as bytes (names must be UTF-8).
+pub fn deserialize_map_bytes(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
     if bytes.is_empty() {
         return Ok(Vec::new());
     }
@@ -40,7 +53,8 @@ pub fn deserialize_map(bytes: &[u8]) -> Result<Vec<(String, String)>> {
     for i in 0..count {
         let key_len = read_u32(bytes, 4 + i * 8)? as usize;
         let value_len = read_u32(bytes, 8 + i * 8)? as usize;
-        let key = take(bytes, &mut data, key_len)?;
+        let key = String::from_utf8(take(bytes, &mut data, key_len)?)
+            .context("header map key is not UTF-8")?;
         let value = take(bytes, &mut data, value_len)?;
         pairs.push((key, value));
     }
@@ -48,7 +62,7 @@ pub fn deserialize_map(bytes: &[u8]) -> Result<Vec<(String, String)>> {
 }
 
 /// Reads one NUL-terminated string of `len` bytes at `*at`.
-fn take(bytes: &[u8], at: &mut usize, len: usize) -> Result<String> {
+fn take(bytes: &[u8], at: &mut usize, len: usize) -> Result<Vec<u8>> {
     let end = at.checked_add(len).context("header map length overflows")?;
     let text = bytes
         .get(*at..end)
@@ -57,7 +71,7 @@ fn take(bytes: &[u8], at: &mut usize, len: usize) -> Result<String> {
         bail!("header map string at byte {} is not NUL-terminated", *at);
     }
     *at = end + 1;
-    String::from_utf8(text.to_vec()).context("header map string is not UTF-8")
+    Ok(text.to_vec())
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> Result<u32> {
@@ -100,6 +114,19 @@ mod tests {
         assert_eq!(deserialize_map(&serialize_map(&map)).unwrap(), map);
         assert_eq!(deserialize_map(&[]).unwrap(), vec![]);
         assert_eq!(deserialize_map(&[0, 0, 0, 0]).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn values_that_are_not_utf8_round_trip_as_bytes() {
+        let map = vec![("x-name".to_string(), b"caf\xe9".to_vec())];
+        let bytes = serialize_map(&map);
+        assert_eq!(deserialize_map_bytes(&bytes).unwrap(), map);
+        assert!(deserialize_map(&bytes).is_err());
+        // A one-byte key 0xE9: names must be text.
+        let mut bad_key = serialize_map(&[(String::new(), b"v".to_vec())]);
+        bad_key.splice(12..12, [0xe9]);
+        bad_key[4] = 1;
+        assert!(deserialize_map_bytes(&bad_key).is_err());
     }
 
     #[test]

@@ -11,6 +11,13 @@ pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
 pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
+/// A day: more would make `exp`/`nbf` meaningless.
+pub const MAX_CLOCK_SKEW_SECONDS: u64 = 86_400;
+/// A week: keys rotated upstream must reach the filter.
+pub const MAX_JWKS_CACHE_SECONDS: u64 = 7 * 86_400;
+/// Envoy's default header size limit is 60 KiB; a token cannot exceed it.
+pub const MAX_MAX_TOKEN_BYTES: usize = 65_536;
+pub const MAX_CACHE_ENTRIES: usize = 1_000_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -207,9 +214,18 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
             errors.add(at, "exactly one of prefix, exact, regex is required");
             continue;
         }
+        // Rules are matched on the normalized path, which starts with '/'.
         let matcher = if let Some(p) = m.prefix {
+            if !p.starts_with('/') {
+                errors.add(format!("{at}.prefix"), "must start with '/'");
+                continue;
+            }
             PathMatch::Prefix(p)
         } else if let Some(e) = m.exact {
+            if !e.starts_with('/') {
+                errors.add(format!("{at}.exact"), "must start with '/'");
+                continue;
+            }
             PathMatch::Exact(e)
         } else if let Some(re) = m.regex {
             // The whole path must match, as in Envoy's safe_regex.
@@ -229,13 +245,22 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
         });
     }
     let max_token_bytes = raw.max_token_bytes.unwrap_or(DEFAULT_MAX_TOKEN_BYTES);
-    if max_token_bytes == 0 {
-        errors.add("maxTokenBytes", "must be positive");
+    if max_token_bytes == 0 || max_token_bytes > MAX_MAX_TOKEN_BYTES {
+        errors.add(
+            "maxTokenBytes",
+            format!("must be between 1 and {MAX_MAX_TOKEN_BYTES}"),
+        );
     }
     let cache_max_entries = raw
         .token_cache
         .and_then(|c| c.max_entries)
         .unwrap_or(DEFAULT_CACHE_ENTRIES);
+    if cache_max_entries > MAX_CACHE_ENTRIES {
+        errors.add(
+            "tokenCache.maxEntries",
+            format!("must be at most {MAX_CACHE_ENTRIES} (0 disables the cache)"),
+        );
+    }
     let config = Config {
         jwt_rules,
         rules,
@@ -362,6 +387,13 @@ fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRul
             errors,
         );
     }
+    let clock_skew_seconds = r.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS);
+    if clock_skew_seconds > MAX_CLOCK_SKEW_SECONDS {
+        errors.add(
+            format!("{at}.clockSkewSeconds"),
+            format!("must be at most {MAX_CLOCK_SKEW_SECONDS}"),
+        );
+    }
     if errors.errors.len() != before {
         return None;
     }
@@ -373,7 +405,7 @@ fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRul
         output_payload_to_header: r.output_payload_to_header,
         output_claim_to_headers,
         forward_original_token: r.forward_original_token,
-        clock_skew_seconds: r.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS),
+        clock_skew_seconds,
         require_expiration: r.require_expiration.unwrap_or(true),
     })
 }
@@ -396,8 +428,11 @@ fn remote(
         }
     };
     let cache_seconds = cache_seconds.unwrap_or(DEFAULT_JWKS_CACHE_SECONDS);
-    if cache_seconds == 0 {
-        errors.add(format!("{at}.jwksCacheSeconds"), "must be positive");
+    if cache_seconds == 0 || cache_seconds > MAX_JWKS_CACHE_SECONDS {
+        errors.add(
+            format!("{at}.jwksCacheSeconds"),
+            format!("must be between 1 and {MAX_JWKS_CACHE_SECONDS}"),
+        );
     }
     let parsed = split_uri(&uri);
     if parsed.is_none() {
@@ -606,6 +641,55 @@ mod tests {
                 "rules[0].match",
                 "rules[1].match.regex",
                 "maxTokenBytes",
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_out_of_bounds_are_named() {
+        let got = fields(&format!(
+            r#"{{"jwtRules":[
+              {{"issuer":"i","jwks":"{JWKS}","clockSkewSeconds":18446744073709551615}},
+              {{"issuer":"j","jwksUri":"http://a/k","jwksCluster":"c","jwksCacheSeconds":604801}}
+            ],
+            "maxTokenBytes":65537,"tokenCache":{{"maxEntries":1000001}}}}"#
+        ));
+        assert_eq!(
+            got,
+            vec![
+                "jwtRules[0].clockSkewSeconds",
+                "jwtRules[1].jwksCacheSeconds",
+                "maxTokenBytes",
+                "tokenCache.maxEntries",
+            ]
+        );
+        let c = ok(&format!(
+            r#"{{"jwtRules":[
+              {{"issuer":"i","jwks":"{JWKS}","clockSkewSeconds":86400}},
+              {{"issuer":"j","jwksUri":"http://a/k","jwksCluster":"c","jwksCacheSeconds":604800}}
+            ],
+            "maxTokenBytes":65536,"tokenCache":{{"maxEntries":1000000}}}}"#
+        ));
+        assert_eq!(c.jwt_rules[0].clock_skew_seconds, 86_400);
+        assert_eq!(c.max_token_bytes, 65_536);
+        assert_eq!(c.cache_max_entries, 1_000_000);
+    }
+
+    #[test]
+    fn rule_paths_must_start_with_a_slash() {
+        let got = fields(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}],
+            "rules":[{{"match":{{"prefix":"faas"}},"requirement":"none"}},
+                     {{"match":{{"exact":""}},"requirement":"none"}},
+                     {{"match":{{"prefix":"/ok"}},"requirement":"none"}},
+                     {{"match":{{"regex":"[a-"}},"requirement":"none"}}]}}"#
+        ));
+        assert_eq!(
+            got,
+            vec![
+                "rules[0].match.prefix",
+                "rules[1].match.exact",
+                "rules[3].match.regex"
             ]
         );
     }

@@ -164,15 +164,23 @@ impl Engine {
     }
 
     pub fn decide(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
-        let requirement = requirement::for_request(&self.config, req);
+        let requirement = match requirement::for_request(&self.config, req) {
+            Ok(r) => r,
+            Err(e) => {
+                self.metrics.push(Metric::Denied(Failure::BadPath));
+                return Decision::Deny(response::bad_path(e.reason()));
+            }
+        };
         if requirement == Requirement::None {
             return Decision::Continue(Vec::new());
         }
-        let Some(found) = extract::find(req, &self.locations) else {
-            if requirement == Requirement::AllowMissing {
+        let found = match extract::find(req, &self.locations) {
+            Ok(Some(found)) => found,
+            Ok(None) if requirement == Requirement::AllowMissing => {
                 return Decision::Continue(Vec::new());
             }
-            return self.deny(Failure::Missing, req);
+            Ok(None) => return self.deny(Failure::Missing, req),
+            Err(f) => return self.deny(f, req),
         };
         match self.verify(&found, now, may_wait) {
             Ok(entry) => {

@@ -1,7 +1,14 @@
 //! Where a token is found in a request (headers, query parameters, cookies)
 //! and how it is removed before the request goes upstream.
+//!
+//! A client can repeat a header, a cookie or a parameter. Envoy's jwt_authn
+//! verifies the first; an upstream may read another. So every occurrence is
+//! considered: occurrences that hold the same token are one token, two
+//! different tokens at one location are refused as malformed, and removal
+//! drops every occurrence.
 
 use crate::config::Location;
+use crate::verify::Failure;
 use filters_common::{cookies, query};
 
 /// The parts of a request the filter reads.
@@ -12,8 +19,10 @@ pub struct Request {
     pub authority: String,
     /// `:path` including the query.
     pub path: String,
-    /// Lowercase names, in arrival order.
+    /// Lowercase names, in arrival order; only values that are UTF-8.
     pub headers: Vec<(String, String)>,
+    /// Lowercase names of headers that had a value that is not UTF-8.
+    pub non_utf8: Vec<String>,
 }
 
 impl Request {
@@ -22,6 +31,25 @@ impl Request {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of header `name`, in arrival order.
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn has_non_utf8(&self, name: &str) -> bool {
+        self.non_utf8.iter().any(|n| n == name)
+    }
+
+    /// Every `Cookie` header joined as one (HTTP/2 splits cookies into
+    /// several headers; RFC 9113 §8.2.3 joins them with "; ").
+    fn cookie_header(&self) -> Option<String> {
+        let all: Vec<&str> = self.headers_named("cookie").collect();
+        (!all.is_empty()).then(|| all.join("; "))
     }
 
     pub fn path_without_query(&self) -> &str {
@@ -38,30 +66,73 @@ pub struct Found {
 
 /// The first token found at `locations`, in order. A header without the
 /// configured prefix (e.g. `Authorization: Basic …`) holds no token.
-pub fn find(req: &Request, locations: &[Location]) -> Option<Found> {
-    locations.iter().find_map(|loc| {
-        let token = match loc {
+/// `Err(Malformed)` when the location that decides holds two different
+/// tokens, or is a header (or, for cookies, a `Cookie` header) whose value
+/// is not UTF-8.
+pub fn find(req: &Request, locations: &[Location]) -> Result<Option<Found>, Failure> {
+    for loc in locations {
+        let tokens = match loc {
             Location::Header { name, prefix } => {
-                let value = req.header(name)?;
-                let head = value.get(..prefix.len())?;
-                if !head.eq_ignore_ascii_case(prefix) {
-                    return None;
+                if req.has_non_utf8(name) {
+                    return Err(Failure::Malformed);
                 }
-                value.get(prefix.len()..)?.trim().to_string()
+                req.headers_named(name)
+                    .filter_map(|v| header_token(v, prefix))
+                    .collect()
             }
-            Location::Param(name) => {
-                let q = query::split_path(&req.path).1?;
-                query::percent_decode(query::find_param(q, name)?)?
-            }
+            Location::Param(name) => match query::split_path(&req.path).1 {
+                // An invalid escape holds no token, as before any decoding.
+                Some(q) => params(q, name).filter_map(query::percent_decode).collect(),
+                None => Vec::new(),
+            },
             Location::Cookie(name) => {
-                cookies::find_cookie(req.header("cookie")?, name)?.to_string()
+                if req.has_non_utf8("cookie") {
+                    return Err(Failure::Malformed);
+                }
+                match req.cookie_header() {
+                    Some(c) => cookie_values(&c, name),
+                    None => Vec::new(),
+                }
             }
         };
-        (!token.is_empty()).then(|| Found {
+        let mut tokens = tokens.into_iter().filter(|t| !t.is_empty());
+        let Some(token) = tokens.next() else {
+            continue;
+        };
+        if tokens.any(|t| t != token) {
+            return Err(Failure::Malformed);
+        }
+        return Ok(Some(Found {
             token,
             location: loc.clone(),
-        })
+        }));
+    }
+    Ok(None)
+}
+
+fn header_token(value: &str, prefix: &str) -> Option<String> {
+    let head = value.get(..prefix.len())?;
+    if !head.eq_ignore_ascii_case(prefix) {
+        return None;
+    }
+    Some(value.get(prefix.len()..)?.trim().to_string())
+}
+
+/// Raw values of every parameter `name` in a query.
+fn params<'a>(query: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    query.split('&').filter_map(move |pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then_some(v)
     })
+}
+
+/// Values of every cookie `name` in a `Cookie` header value.
+fn cookie_values(header: &str, name: &str) -> Vec<String> {
+    header
+        .split(';')
+        .filter_map(|pair| cookies::find_cookie(pair, name))
+        .map(str::to_string)
+        .collect()
 }
 
 /// How the request changes when the token is removed.
@@ -69,7 +140,8 @@ pub fn find(req: &Request, locations: &[Location]) -> Option<Found> {
 pub enum Removal {
     Header(String),
     Path(String),
-    /// The new `Cookie` header; `None` removes it.
+    /// The new `Cookie` header, replacing every `Cookie` header; `None`
+    /// removes them.
     Cookie(Option<String>),
 }
 
@@ -78,8 +150,8 @@ pub fn removal(req: &Request, loc: &Location) -> Removal {
         Location::Header { name, .. } => Removal::Header(name.clone()),
         Location::Param(name) => Removal::Path(query::remove_param(&req.path, name)),
         Location::Cookie(name) => Removal::Cookie(
-            req.header("cookie")
-                .and_then(|c| cookies::remove_cookie(c, name)),
+            req.cookie_header()
+                .and_then(|c| cookies::remove_cookie(&c, name)),
         ),
     }
 }
@@ -98,6 +170,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
+            non_utf8: Vec::new(),
         }
     }
 
@@ -122,18 +195,19 @@ mod tests {
             "/a?access_token=p",
             &[("authorization", "Bearer h"), ("cookie", "token=c")],
         );
-        assert_eq!(find(&r, &all()).unwrap().token, "h");
+        assert_eq!(find(&r, &all()).unwrap().unwrap().token, "h");
         let r = req(
             "/a?access_token=p",
             &[("authorization", "Basic h"), ("cookie", "token=c")],
         );
-        assert_eq!(find(&r, &all()).unwrap().token, "p");
+        assert_eq!(find(&r, &all()).unwrap().unwrap().token, "p");
         let r = req("/a?x=1", &[("cookie", "a=b; token=c")]);
-        assert_eq!(find(&r, &all()).unwrap().token, "c");
+        assert_eq!(find(&r, &all()).unwrap().unwrap().token, "c");
         let r = req("/a", &[("x-token", " t ")]);
-        assert_eq!(find(&r, &all()).unwrap().token, "t");
+        assert_eq!(find(&r, &all()).unwrap().unwrap().token, "t");
         assert_eq!(
             find(&req("/a", &[("authorization", "bearer lower")]), &all())
+                .unwrap()
                 .unwrap()
                 .token,
             "lower"
@@ -144,14 +218,17 @@ mod tests {
     fn empty_or_absent_is_no_token() {
         assert_eq!(
             find(&req("/a", &[("authorization", "Bearer ")]), &all()),
-            None
+            Ok(None)
         );
-        assert_eq!(find(&req("/a?access_token=", &[]), &all()), None);
-        assert_eq!(find(&req("/a", &[("authorization", "Bear")]), &all()), None);
-        assert_eq!(find(&req("/a?access_token=%zz", &[]), &all()), None);
+        assert_eq!(find(&req("/a?access_token=", &[]), &all()), Ok(None));
+        assert_eq!(
+            find(&req("/a", &[("authorization", "Bear")]), &all()),
+            Ok(None)
+        );
+        assert_eq!(find(&req("/a?access_token=%zz", &[]), &all()), Ok(None));
         assert_eq!(
             find(&req("/a", &[("authorization", "Beärer x")]), &all()),
-            None
+            Ok(None)
         );
     }
 
@@ -172,5 +249,58 @@ mod tests {
         );
         let r = req("/a", &[("cookie", "token=t")]);
         assert_eq!(removal(&r, &all()[3]), Removal::Cookie(None));
+    }
+
+    #[test]
+    fn every_cookie_header_is_read_and_rewritten_as_one() {
+        let r = req("/a", &[("cookie", "a=1"), ("cookie", "token=t; b=2")]);
+        assert_eq!(find(&r, &all()[3..]).unwrap().unwrap().token, "t");
+        assert_eq!(
+            removal(&r, &all()[3]),
+            Removal::Cookie(Some("a=1; b=2".into()))
+        );
+    }
+
+    #[test]
+    fn two_different_tokens_at_one_location_are_malformed() {
+        let forged = [
+            req("/a", &[("cookie", "a=1"), ("cookie", "token=x; token=y")]),
+            req("/a", &[("cookie", "token=x"), ("cookie", "token=y")]),
+            req(
+                "/a",
+                &[("authorization", "Bearer x"), ("authorization", "Bearer y")],
+            ),
+            req("/a", &[("x-token", "x"), ("x-token", "y")]),
+            req("/a?access_token=x&access_token=y", &[]),
+        ];
+        for r in &forged {
+            assert_eq!(find(r, &all()), Err(Failure::Malformed), "{r:?}");
+        }
+        // The same token twice is one token; a value without the prefix
+        // holds none.
+        let same = req(
+            "/a",
+            &[
+                ("authorization", "Bearer x"),
+                ("authorization", "Basic y"),
+                ("authorization", "Bearer x"),
+            ],
+        );
+        assert_eq!(find(&same, &all()).unwrap().unwrap().token, "x");
+    }
+
+    #[test]
+    fn a_token_location_that_is_not_utf8_is_malformed() {
+        let mut r = req("/a", &[("cookie", "token=c")]);
+        r.non_utf8.push("authorization".into());
+        assert_eq!(find(&r, &all()), Err(Failure::Malformed));
+        let mut r = req("/a", &[("authorization", "Bearer h")]);
+        r.non_utf8.push("cookie".into());
+        r.non_utf8.push("x-other".into());
+        // The first location decides before cookies are looked at.
+        assert_eq!(find(&r, &all()).unwrap().unwrap().token, "h");
+        assert_eq!(find(&r, &all()[3..]), Err(Failure::Malformed));
+        r.non_utf8.retain(|n| n == "x-other");
+        assert_eq!(find(&r, &all()[3..]), Ok(None));
     }
 }

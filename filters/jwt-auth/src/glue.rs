@@ -93,11 +93,13 @@ impl Context for Root {
         let result = if num_headers == 0 {
             Err("no response (timeout or connection failure)".to_string())
         } else {
-            let status = hostcalls::get_map_value(MapType::HttpCallResponseHeaders, ":status")
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            if status == "200" {
+            // Bytes: the SDK's String getters panic on a value that is not UTF-8.
+            let status =
+                hostcalls::get_map_value_bytes(MapType::HttpCallResponseHeaders, ":status")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+            if status == b"200" {
                 let body = hostcalls::get_buffer(
                     proxy_wasm::types::BufferType::HttpCallResponseBody,
                     0,
@@ -108,7 +110,7 @@ impl Context for Root {
                 .unwrap_or_default();
                 Ok(body)
             } else {
-                Err(format!("HTTP status {status}"))
+                Err(format!("HTTP status {}", String::from_utf8_lossy(&status)))
             }
         };
         finish_fetch(
@@ -314,9 +316,19 @@ impl HttpContext for Stream {
     }
 }
 
+/// Reads the request headers as bytes: the SDK's `get_map` panics (and the
+/// VM dies) on a value that is not UTF-8, which any client can send. Such a
+/// value is only noted by name; the engine refuses it where a token is read.
 fn read_request() -> Request {
     let mut req = Request::default();
-    for (name, value) in hostcalls::get_map(MapType::HttpRequestHeaders).unwrap_or_default() {
+    for (name, value) in hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default() {
+        let value = match String::from_utf8(value) {
+            Ok(v) => v,
+            Err(_) => {
+                req.non_utf8.push(name);
+                continue;
+            }
+        };
         match name.as_str() {
             ":method" => req.method = value,
             ":scheme" => req.scheme = value,
@@ -348,7 +360,14 @@ fn apply(decision: Decision, output_headers: &[String]) -> Action {
                     Mutation::SetHeader(n, v) => (n, Some(v)),
                     Mutation::Remove(Removal::Header(n)) => (n, None),
                     Mutation::Remove(Removal::Path(p)) => (":path".to_string(), Some(p)),
-                    Mutation::Remove(Removal::Cookie(c)) => ("cookie".to_string(), c),
+                    Mutation::Remove(Removal::Cookie(Some(c))) => {
+                        // Replace every Cookie header (replace sets only the first).
+                        let _ =
+                            hostcalls::set_map_value(MapType::HttpRequestHeaders, "cookie", None);
+                        let _ = hostcalls::add_map_value(MapType::HttpRequestHeaders, "cookie", &c);
+                        continue;
+                    }
+                    Mutation::Remove(Removal::Cookie(None)) => ("cookie".to_string(), None),
                 };
                 let _ =
                     hostcalls::set_map_value(MapType::HttpRequestHeaders, &name, value.as_deref());

@@ -1,15 +1,25 @@
 //! Which requirement applies to a request: the first rule whose match fits
-//! the path (without query) decides, else the default. CORS preflights pass.
+//! the normalized path (without query) decides, else the default. CORS
+//! preflights pass.
+//!
+//! Rules see the path as faas-router and upstreams do after normalization
+//! (`/public/../a` is `/a`), so dot segments, `//` or escapes cannot steer a
+//! request into a laxer rule. A path that cannot be normalized is refused.
 
 use crate::config::{Config, PathMatch, Requirement};
 use crate::extract::Request;
+use filters_common::path::{self, PathError};
 
-pub fn for_request(config: &Config, req: &Request) -> Requirement {
+pub fn for_request(config: &Config, req: &Request) -> Result<Requirement, PathError> {
     if is_cors_preflight(req) {
-        return Requirement::None;
+        return Ok(Requirement::None);
     }
-    let path = req.path_without_query();
-    config
+    if config.rules.is_empty() {
+        return Ok(config.default_requirement);
+    }
+    let path = path::normalize(req.path_without_query())?;
+    let path = path.as_str();
+    Ok(config
         .rules
         .iter()
         .find(|r| match &r.matcher {
@@ -17,7 +27,7 @@ pub fn for_request(config: &Config, req: &Request) -> Requirement {
             PathMatch::Exact(e) => path == e,
             PathMatch::Regex(re) => re.is_match(path),
         })
-        .map_or(config.default_requirement, |r| r.requirement)
+        .map_or(config.default_requirement, |r| r.requirement))
 }
 
 /// OPTIONS with `Origin` and `Access-Control-Request-Method`.
@@ -46,6 +56,14 @@ mod tests {
     }
 
     fn at(method: &str, path: &str, headers: &[(&str, &str)]) -> Requirement {
+        try_at(method, path, headers).unwrap()
+    }
+
+    fn try_at(
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Requirement, PathError> {
         let req = Request {
             method: method.into(),
             path: path.into(),
@@ -71,7 +89,57 @@ mod tests {
         assert_eq!(at("GET", "/v2/open/more", &[]), Requirement::Required);
         assert_eq!(at("GET", "/x/v2/open", &[]), Requirement::Required);
         assert_eq!(at("GET", "/faas/api/private", &[]), Requirement::Required);
-        assert_eq!(at("GET", "nothing", &[]), Requirement::None);
+        assert_eq!(try_at("GET", "nothing", &[]), Err(PathError::NotOriginForm));
+    }
+
+    #[test]
+    fn rules_match_the_normalized_path() {
+        for bypass in [
+            "/faas/api/public/../a/secret",
+            "/faas/api/public/%2e%2e/a/secret",
+            "/faas/api/public/%2E%2E/a/secret?x=/faas/api/public/",
+            "/faas/api/public//../a/secret",
+            "/faas/api/public/./../a/secret",
+        ] {
+            assert_eq!(at("GET", bypass, &[]), Requirement::Required, "{bypass}");
+        }
+        assert_eq!(
+            at("GET", "/faas/api/x/../public/y", &[]),
+            Requirement::AllowMissing
+        );
+        assert_eq!(
+            at("GET", "/faas//api/public/%7Ey", &[]),
+            Requirement::AllowMissing
+        );
+        assert_eq!(at("GET", "/./healthz", &[]), Requirement::None);
+        assert_eq!(at("GET", "/healthz/.", &[]), Requirement::Required);
+    }
+
+    #[test]
+    fn a_path_that_cannot_be_normalized_is_refused() {
+        assert_eq!(
+            try_at("GET", "/faas/api/public/..%2fa", &[]),
+            Err(PathError::EncodedSlash)
+        );
+        assert_eq!(try_at("GET", "/../a", &[]), Err(PathError::AboveRoot));
+        assert_eq!(
+            try_at("GET", "/faas/api/public/..;/a", &[]),
+            Err(PathError::DotSegmentWithParams)
+        );
+    }
+
+    #[test]
+    fn without_rules_the_path_is_not_judged() {
+        let c = crate::config::parse(
+            br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+            "defaultRequirement":"allow_missing"}"#,
+        )
+        .unwrap();
+        let req = Request {
+            path: "/a/..%2f..%2fb".into(),
+            ..Request::default()
+        };
+        assert_eq!(for_request(&c, &req), Ok(Requirement::AllowMissing));
     }
 
     #[test]

@@ -42,6 +42,16 @@ pub fn deny(reason: Failure, realm: &str) -> Denial {
     }
 }
 
+/// A path that cannot be normalized: 400 with the normalization reason.
+pub fn bad_path(reason: &str) -> Denial {
+    Denial {
+        status: 400,
+        headers: vec![("content-type".to_string(), "application/json".to_string())],
+        body: format!(r#"{{"error":"bad_request","reason":"{reason}"}}"#),
+        reason: Failure::BadPath,
+    }
+}
+
 /// Keeps the realm a valid quoted-string: quotes, backslashes and anything
 /// outside visible ASCII are percent-encoded.
 fn sanitize(realm: &str) -> String {
@@ -82,6 +92,17 @@ mod tests {
             d.body,
             r#"{"error":"service_unavailable","reason":"jwks_unavailable"}"#
         );
+    }
+
+    #[test]
+    fn bad_path_is_a_400_with_the_reason() {
+        let d = bad_path("encoded_slash");
+        assert_eq!(d.status, 400);
+        assert_eq!(
+            d.body,
+            r#"{"error":"bad_request","reason":"encoded_slash"}"#
+        );
+        assert!(d.headers.iter().all(|(n, _)| n != "www-authenticate"));
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub enum Failure {
     Audience,
     UnknownKid,
     JwksUnavailable,
+    /// Not a token failure: the path cannot be normalized, so no rule can
+    /// be chosen for it (400).
+    BadPath,
 }
 
 impl Failure {
@@ -34,10 +37,11 @@ impl Failure {
             Failure::Audience => "audience",
             Failure::UnknownKid => "unknown_kid",
             Failure::JwksUnavailable => "jwks_unavailable",
+            Failure::BadPath => "bad_path",
         }
     }
 
-    pub const ALL: [Failure; 9] = [
+    pub const ALL: [Failure; 10] = [
         Failure::Missing,
         Failure::Malformed,
         Failure::Signature,
@@ -47,6 +51,7 @@ impl Failure {
         Failure::Audience,
         Failure::UnknownKid,
         Failure::JwksUnavailable,
+        Failure::BadPath,
     ];
 }
 

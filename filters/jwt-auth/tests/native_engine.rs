@@ -35,6 +35,7 @@ fn get(path: &str, headers: &[(&str, &str)]) -> Request {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect(),
+        ..Request::default()
     }
 }
 
@@ -317,5 +318,5 @@ fn metric_index_is_its_position_in_all() {
     for (i, m) in all.iter().enumerate() {
         assert_eq!(m.index(), i, "{m:?}");
     }
-    assert_eq!(all.len(), 14);
+    assert_eq!(all.len(), 15);
 }

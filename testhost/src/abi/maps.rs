@@ -70,7 +70,7 @@ pub fn link(linker: &mut Linker<State>) -> Result<()> {
         |mut c: Caller<'_, State>, map_type: i32, ptr_ptr: i32, size_ptr: i32| -> Result<i32> {
             let bytes = match map(c.data_mut(), map_type) {
                 Ok(map) => wire::serialize_map(map),
-                Err(NOT_FOUND) => wire::serialize_map(&[]),
+                Err(NOT_FOUND) => wire::serialize_map::<Vec<u8>>(&[]),
                 Err(status) => return Ok(status),
             };
             give(&mut c, &bytes, ptr_ptr, size_ptr)?;
@@ -82,7 +82,7 @@ pub fn link(linker: &mut Linker<State>) -> Result<()> {
         "proxy_set_header_map_pairs",
         |mut c: Caller<'_, State>, map_type: i32, ptr: i32, size: i32| -> Result<i32> {
             let bytes = read(&mut c, ptr, size)?;
-            let pairs = wire::deserialize_map(&bytes)
+            let pairs = wire::deserialize_map_bytes(&bytes)
                 .map_err(|e| wasmtime::format_err!("proxy_set_header_map_pairs: {e:#}"))?;
             match map(c.data_mut(), map_type) {
                 Ok(map) => {
@@ -114,7 +114,7 @@ pub fn link(linker: &mut Linker<State>) -> Result<()> {
                 },
                 Err(status) => return Ok(status),
             };
-            give(&mut c, value.as_bytes(), ptr_ptr, size_ptr)?;
+            give(&mut c, &value, ptr_ptr, size_ptr)?;
             Ok(OK)
         },
     )?;
@@ -129,7 +129,7 @@ pub fn link(linker: &mut Linker<State>) -> Result<()> {
          value_size: i32|
          -> Result<i32> {
             let key = read_str(&mut c, key_ptr, key_size)?.to_ascii_lowercase();
-            let value = read_str(&mut c, value_ptr, value_size)?;
+            let value = read(&mut c, value_ptr, value_size)?;
             Ok(match map(c.data_mut(), map_type) {
                 Ok(map) => {
                     map.push((key, value));
@@ -150,7 +150,7 @@ pub fn link(linker: &mut Linker<State>) -> Result<()> {
          value_size: i32|
          -> Result<i32> {
             let key = read_str(&mut c, key_ptr, key_size)?.to_ascii_lowercase();
-            let value = read_str(&mut c, value_ptr, value_size)?;
+            let value = read(&mut c, value_ptr, value_size)?;
             Ok(match map(c.data_mut(), map_type) {
                 Ok(map) => {
                     match map.iter_mut().find(|(k, _)| *k == key) {
