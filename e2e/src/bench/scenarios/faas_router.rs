@@ -153,19 +153,23 @@ fn scenario(n: usize) -> Scenario {
     let native = Variant::new(Kind::Native, "native route table", move || {
         envoy(native_routes(n), None)
     });
-    let baseline = Variant::new(Kind::Baseline, "no filter", || {
+    let plain = || {
         envoy(
             route_config(vec![
                 json!({"match": {"prefix": "/"}, "route": {"cluster": "backend"}}),
             ]),
             None,
         )
-    });
+    };
+    let baseline = Variant::new(Kind::Baseline, "no filter", plain);
+    // What any proxy-wasm filter costs on this same listener and route.
+    let floor = Variant::wasm_floor_with(plain);
     Scenario::new("faas-router", &format!("{n} routes"))
         .notes(&format!(
-            "{n} routes (60% prefix, half with rewritePrefix; 20% exact; 20% regex). wrk cycles through paths spread over the table. Every variant forwards to a second listener answering 200. The native table is one Envoy route per entry (prefix_rewrite + host_rewrite_literal), first match wins."
+            "{n} routes (60% prefix, half with rewritePrefix; 20% exact; 20% regex). wrk cycles through paths spread over the table. Every variant forwards to a second listener answering 200. The wasm floor is an empty proxy-wasm filter on the same listener and route: what any wasm filter costs in this Envoy. The native table is one Envoy route per entry (prefix_rewrite + host_rewrite_literal), first match wins."
         ))
         .variant(baseline.path(&first_path).lua(&script))
+        .variant(floor.path(&first_path).lua(&script))
         .variant(native.path(&first_path).lua(&script))
         .variant(wasm.path(&first_path).lua(&script))
 }
