@@ -39,17 +39,7 @@ fn call(h: &mut Host, path: &str, headers: &[(&str, &str)]) -> (u32, testhost::S
     all.extend_from_slice(headers);
     let mut s = h.stream();
     let action = s.request_headers(&all, true);
-    let status = match s.local_response() {
-        Some(r) => {
-            assert_eq!(action, Action::Pause);
-            r.status
-        }
-        None => {
-            assert_eq!(action, Action::Continue);
-            200
-        }
-    };
-    (status, s)
+    (status_of(action, &s), s)
 }
 
 fn with_bearer(h: &mut Host, token: &str) -> (u32, testhost::Stream) {

@@ -14,7 +14,7 @@ mod support;
 
 use std::time::{Duration, UNIX_EPOCH};
 use support::*;
-use testhost::{Action, Host};
+use testhost::Host;
 
 const PUBLIC: &str =
     r#","rules":[{"match":{"prefix":"/faas/api/public/"},"requirement":"allow_missing"}]"#;
@@ -41,17 +41,7 @@ fn send(h: &mut Host, path: &str, headers: &[(&str, &[u8])]) -> (u32, testhost::
     all.extend_from_slice(headers);
     let mut s = h.stream();
     let action = s.request_headers_bytes(&all, true);
-    let status = match s.local_response() {
-        Some(r) => {
-            assert_eq!(action, Action::Pause);
-            r.status
-        }
-        None => {
-            assert_eq!(action, Action::Continue);
-            200
-        }
-    };
-    (status, s)
+    (status_of(action, &s), s)
 }
 
 fn body(s: &testhost::Stream) -> String {

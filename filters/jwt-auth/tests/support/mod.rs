@@ -334,3 +334,18 @@ pub fn attacks(rsa: &Key, ec: &Key) -> Vec<(&'static str, String)> {
         ),
     ]
 }
+
+/// The status a client sees for a request whose headers the filter answered with `action`:
+/// the local response's, or 200 when the filter passed the request on.
+pub fn status_of(action: testhost::Action, s: &testhost::Stream) -> u32 {
+    match s.local_response() {
+        Some(r) => {
+            assert_eq!(action, testhost::Action::Pause);
+            r.status
+        }
+        None => {
+            assert_eq!(action, testhost::Action::Continue);
+            200
+        }
+    }
+}
