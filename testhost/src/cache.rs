@@ -8,11 +8,16 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
-use wasmtime::{Engine, Module};
+use wasmtime::{Config, Engine, Module};
 
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::default)
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        // Fuel counts the wasm instructions a callback executes (`Host::meter`).
+        config.consume_fuel(true);
+        Engine::new(&config).unwrap_or_else(|_| Engine::default())
+    })
 }
 
 pub fn workspace_root() -> PathBuf {

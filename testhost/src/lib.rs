@@ -399,4 +399,37 @@ impl Host {
     pub fn done_calls(&self) -> u32 {
         self.with(|s| s.done_calls)
     }
+
+    /// What the filter has cost so far: wasm instructions executed and calls
+    /// into the host. Deterministic (unlike time), so a test or a tuning
+    /// session can compare two builds or two code paths: take one reading
+    /// before and one after the callbacks of interest and subtract.
+    pub fn meter(&self) -> Meter {
+        let vm = self.vm.borrow();
+        Meter {
+            wasm_instructions: vm.fuel_used(),
+            host_calls: vm.store.data().host_calls,
+        }
+    }
+}
+
+/// A reading of [`Host::meter`]; `b - a` is the cost between two readings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Meter {
+    /// Wasm instructions executed (wasmtime fuel).
+    pub wasm_instructions: u64,
+    /// Calls into the host (`env.proxy_*` and WASI).
+    pub host_calls: u64,
+}
+
+impl std::ops::Sub for Meter {
+    type Output = Meter;
+    fn sub(self, earlier: Meter) -> Meter {
+        Meter {
+            wasm_instructions: self
+                .wasm_instructions
+                .saturating_sub(earlier.wasm_instructions),
+            host_calls: self.host_calls.saturating_sub(earlier.host_calls),
+        }
+    }
 }

@@ -52,6 +52,8 @@ pub(crate) struct State {
 
     pub foreign_calls: Vec<String>,
     pub done_calls: u32,
+    /// Calls the filter made into the host (every import, WASI included).
+    pub host_calls: u64,
 }
 
 #[derive(Default)]
@@ -138,6 +140,7 @@ impl State {
             clusters: None,
             foreign_calls: Vec::new(),
             done_calls: 0,
+            host_calls: 0,
         }
     }
 

@@ -4,7 +4,7 @@
 use std::fmt::Debug;
 
 use anyhow::{bail, Context, Result};
-use wasmtime::{Instance, Linker, Store, WasmParams, WasmResults};
+use wasmtime::{CallHook, Instance, Linker, Store, WasmParams, WasmResults};
 
 use crate::abi;
 use crate::cache;
@@ -29,6 +29,16 @@ impl Vm {
             .map_err(anyhow::Error::from)
             .context("defining the host functions")?;
         let mut store = Store::new(engine, State::new());
+        store
+            .set_fuel(u64::MAX)
+            .map_err(anyhow::Error::from)
+            .context("setting fuel")?;
+        store.call_hook(|mut store, hook| {
+            if matches!(hook, CallHook::CallingHost) {
+                store.data_mut().host_calls += 1;
+            }
+            Ok(())
+        });
 
         let unknown: Vec<String> = module
             .imports()
@@ -73,6 +83,11 @@ impl Vm {
             }
         }
         Ok(vm)
+    }
+
+    /// Wasm instructions executed so far (fuel consumed).
+    pub fn fuel_used(&self) -> u64 {
+        u64::MAX - self.store.get_fuel().unwrap_or(u64::MAX)
     }
 
     pub fn state(&mut self) -> &mut State {
