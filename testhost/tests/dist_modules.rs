@@ -46,3 +46,31 @@ fn real_modules_load() {
         testhost::Host::load(testhost::dist(name)).unwrap_or_else(|e| panic!("{name}: {e:#}"));
     }
 }
+
+/// The filters rely on Envoy re-selecting the route after they change
+/// request headers, which Envoy does only for ABI 0.2.1 modules (see
+/// filters/common/src/host.rs). A module exporting another ABI needs the
+/// `clear_route_cache` foreign function called after every header change.
+#[test]
+fn real_modules_export_abi_0_2_1_only() {
+    for name in FILTERS {
+        let wasm = module(name);
+        let mut abis = Vec::new();
+        for payload in Parser::new(0).parse_all(&wasm) {
+            if let Payload::ExportSection(section) = payload.unwrap() {
+                for export in section {
+                    let export = export.unwrap();
+                    if export.name.starts_with("proxy_abi_version_") {
+                        abis.push(export.name.to_owned());
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            abis,
+            ["proxy_abi_version_0_2_1"],
+            "{name}.wasm: Envoy clears the route cache after header changes only for ABI 0.2.1; \
+             with another ABI the filters must call the clear_route_cache foreign function"
+        );
+    }
+}

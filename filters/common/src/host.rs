@@ -1,7 +1,18 @@
 //! The thin proxy-wasm helpers every filter's glue uses (wasm32 only).
+//!
+//! Route re-selection: after a module built on proxy-wasm ABI 0.2.1 (what
+//! proxy-wasm-rust-sdk 0.2.5 exports) changes request headers, Envoy clears
+//! the route cache itself; it stops doing so only for newer ABIs (Envoy's
+//! changelog: "The route cache will not be cleared by default if the wasm
+//! extension modified the request headers and the ABI version of wasm
+//! extension is larger then 0.2.1"). The filters therefore do not also call
+//! the `clear_route_cache` foreign function: that would clear it twice and
+//! cost a host call per request. testhost's `dist_modules` test fails when a
+//! module exports another ABI, and the e2e tests route on headers the filters
+//! set, on real Envoy.
 
 use proxy_wasm::hostcalls;
-use proxy_wasm::types::{LogLevel, MetricType, Status};
+use proxy_wasm::types::{LogLevel, MapType, MetricType, Status};
 
 /// Logs a panic through `proxy_log` before the VM aborts, so the operator sees
 /// why requests started failing instead of a bare wasm trap.
@@ -9,21 +20,6 @@ pub fn install_panic_hook(filter: &'static str) {
     std::panic::set_hook(Box::new(move |info| {
         let _ = hostcalls::log(LogLevel::Critical, &format!("{filter}: panic: {info}"));
     }));
-}
-
-/// Asks Envoy to re-select the route after headers changed. ABI 0.2.1 hosts do
-/// that by themselves on Envoy 1.40; newer ABIs offer this foreign function.
-/// A host without it answers NotFound, which is fine.
-pub fn clear_route_cache() {
-    match hostcalls::call_foreign_function("clear_route_cache", None) {
-        Ok(_) | Err(Status::NotFound) => {}
-        Err(status) => {
-            let _ = hostcalls::log(
-                LogLevel::Debug,
-                &format!("clear_route_cache failed: {status:?}"),
-            );
-        }
-    }
 }
 
 /// A counter defined once at configuration time; `inc` never fails loudly.
@@ -58,6 +54,33 @@ impl Gauge {
     pub fn set(self, value: u64) {
         if let Some(id) = self.0 {
             let _ = hostcalls::record_metric(id, value);
+        }
+    }
+}
+
+/// The request headers of the current stream, serialized as the host hands
+/// them over: one host call, read in place with [`crate::header_map`]. The
+/// SDK's `get_map_bytes` makes the same call and then copies every name and
+/// value; its `get_map` also panics on a value that is not UTF-8.
+pub fn request_header_map() -> Vec<u8> {
+    #[link(wasm_import_module = "env")]
+    extern "C" {
+        fn proxy_get_header_map_pairs(
+            map_type: MapType,
+            return_map_data: *mut *mut u8,
+            return_map_size: *mut usize,
+        ) -> Status;
+    }
+    let mut data: *mut u8 = std::ptr::null_mut();
+    let mut size: usize = 0;
+    // SAFETY: the same import and ownership transfer as the SDK's
+    // `hostcalls::get_map_bytes`: on Ok the host has allocated `size` bytes
+    // through the SDK's `proxy_on_memory_allocate` (a boxed `[u8]` of exactly
+    // `size`), which become ours.
+    unsafe {
+        match proxy_get_header_map_pairs(MapType::HttpRequestHeaders, &mut data, &mut size) {
+            Status::Ok if !data.is_null() => Vec::from_raw_parts(data, size, size),
+            _ => Vec::new(),
         }
     }
 }

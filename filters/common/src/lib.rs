@@ -3,6 +3,7 @@
 
 pub mod config_error;
 pub mod cookies;
+pub mod header_map;
 pub mod path;
 pub mod query;
 pub mod stable_hash;
