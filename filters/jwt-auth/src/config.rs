@@ -3,8 +3,8 @@
 //! `jwt_authn`. Every bad field is named, not only the first.
 
 use crate::jwks::{self, KeySet};
-use filters_common::{parse_config, ConfigErrors};
-use serde::Deserialize;
+use filters_common::ConfigErrors;
+use serde_json::{Map, Value};
 
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 /// Envoy's `remote_jwks.cache_duration` default (10 minutes).
@@ -19,23 +19,20 @@ pub const MAX_JWKS_CACHE_SECONDS: u64 = 7 * 86_400;
 pub const MAX_MAX_TOKEN_BYTES: usize = 65_536;
 pub const MAX_CACHE_ENTRIES: usize = 1_000_000;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+// The raw configuration is read from a `serde_json::Value` by hand (see
+// `read`): serde derive with path tracking made up a sixth of the wasm module.
+#[derive(Debug, Default)]
 struct RawConfig {
-    #[serde(default)]
     jwt_rules: Vec<RawJwtRule>,
-    #[serde(default)]
     rules: Vec<RawRequirementRule>,
     default_requirement: Option<Requirement>,
-    max_token_bytes: Option<usize>,
-    token_cache: Option<RawTokenCache>,
+    max_token_bytes: Option<u64>,
+    token_cache_max_entries: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Default)]
 struct RawJwtRule {
     issuer: Option<String>,
-    #[serde(default)]
     audiences: Vec<String>,
     jwks: Option<String>,
     jwks_uri: Option<String>,
@@ -45,54 +42,39 @@ struct RawJwtRule {
     from_params: Option<Vec<String>>,
     from_cookies: Option<Vec<String>>,
     output_payload_to_header: Option<String>,
-    #[serde(default)]
     output_claim_to_headers: Vec<RawClaimHeader>,
-    #[serde(default)]
     forward_original_token: bool,
     clock_skew_seconds: Option<u64>,
     require_expiration: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct RawFromHeader {
     name: String,
-    #[serde(default)]
     prefix: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct RawClaimHeader {
     header: String,
     claim: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct RawRequirementRule {
-    #[serde(rename = "match")]
     matcher: RawMatch,
     requirement: Requirement,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct RawMatch {
     prefix: Option<String>,
     exact: Option<String>,
     regex: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawTokenCache {
-    max_entries: Option<usize>,
-}
-
 /// What a request needs to pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requirement {
     /// A valid token is required.
     Required,
@@ -188,7 +170,7 @@ impl Config {
 }
 
 pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
-    let raw: RawConfig = parse_config(json)?;
+    let raw = read(json)?;
     let mut errors = ConfigErrors::new();
     if raw.jwt_rules.is_empty() {
         errors.add("jwtRules", "at least one rule is required");
@@ -244,7 +226,10 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
             requirement: r.requirement,
         });
     }
-    let max_token_bytes = raw.max_token_bytes.unwrap_or(DEFAULT_MAX_TOKEN_BYTES);
+    let max_token_bytes = raw
+        .max_token_bytes
+        .map_or(Some(DEFAULT_MAX_TOKEN_BYTES), |n| usize::try_from(n).ok())
+        .unwrap_or(usize::MAX);
     if max_token_bytes == 0 || max_token_bytes > MAX_MAX_TOKEN_BYTES {
         errors.add(
             "maxTokenBytes",
@@ -252,9 +237,9 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
         );
     }
     let cache_max_entries = raw
-        .token_cache
-        .and_then(|c| c.max_entries)
-        .unwrap_or(DEFAULT_CACHE_ENTRIES);
+        .token_cache_max_entries
+        .map_or(Some(DEFAULT_CACHE_ENTRIES), |n| usize::try_from(n).ok())
+        .unwrap_or(usize::MAX);
     if cache_max_entries > MAX_CACHE_ENTRIES {
         errors.add(
             "tokenCache.maxEntries",
@@ -449,6 +434,237 @@ fn remote(
         path,
         cache_seconds,
     }))
+}
+
+/// The structure of the configuration: objects with known fields only, each
+/// value of its type. Every such problem is named; any of them stops the
+/// checks that follow (they would only repeat it).
+fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
+    let mut errors = ConfigErrors::new();
+    let text = if json.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        json
+    };
+    let doc: Value = match serde_json::from_slice(text) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.add("(root)", e.to_string());
+            return Err(errors);
+        }
+    };
+    let e = &mut errors;
+    let mut raw = RawConfig::default();
+    if let Some(m) = object(&doc, "", ROOT_FIELDS, e) {
+        raw.jwt_rules = list(m, "", "jwtRules", e, read_jwt_rule).unwrap_or_default();
+        raw.rules = list(m, "", "rules", e, read_requirement_rule).unwrap_or_default();
+        raw.default_requirement = field(m, "", "defaultRequirement", e, requirement);
+        raw.max_token_bytes = field(m, "", "maxTokenBytes", e, uint);
+        if let Some(v) = m.get("tokenCache").filter(|v| !v.is_null()) {
+            if let Some(c) = object(v, "tokenCache", &["maxEntries"], e) {
+                raw.token_cache_max_entries = field(c, "tokenCache", "maxEntries", e, uint);
+            }
+        }
+    }
+    errors.into_result(raw)
+}
+
+const ROOT_FIELDS: &[&str] = &[
+    "jwtRules",
+    "rules",
+    "defaultRequirement",
+    "maxTokenBytes",
+    "tokenCache",
+];
+
+const RULE_FIELDS: &[&str] = &[
+    "issuer",
+    "audiences",
+    "jwks",
+    "jwksUri",
+    "jwksCluster",
+    "jwksCacheSeconds",
+    "fromHeaders",
+    "fromParams",
+    "fromCookies",
+    "outputPayloadToHeader",
+    "outputClaimToHeaders",
+    "forwardOriginalToken",
+    "clockSkewSeconds",
+    "requireExpiration",
+];
+
+fn read_jwt_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawJwtRule> {
+    let m = object(v, at, RULE_FIELDS, e)?;
+    Some(RawJwtRule {
+        issuer: field(m, at, "issuer", e, string),
+        audiences: field(m, at, "audiences", e, strings).unwrap_or_default(),
+        jwks: field(m, at, "jwks", e, string),
+        jwks_uri: field(m, at, "jwksUri", e, string),
+        jwks_cluster: field(m, at, "jwksCluster", e, string),
+        jwks_cache_seconds: field(m, at, "jwksCacheSeconds", e, uint),
+        from_headers: list(m, at, "fromHeaders", e, |v, at, e| {
+            let h = object(v, at, &["name", "prefix"], e)?;
+            let name = required(h, at, "name", e, string);
+            let prefix = field(h, at, "prefix", e, string);
+            Some(RawFromHeader {
+                name: name?,
+                prefix: prefix.unwrap_or_default(),
+            })
+        }),
+        from_params: field(m, at, "fromParams", e, strings),
+        from_cookies: field(m, at, "fromCookies", e, strings),
+        output_payload_to_header: field(m, at, "outputPayloadToHeader", e, string),
+        output_claim_to_headers: list(m, at, "outputClaimToHeaders", e, |v, at, e| {
+            let c = object(v, at, &["header", "claim"], e)?;
+            let header = required(c, at, "header", e, string);
+            let claim = required(c, at, "claim", e, string);
+            Some(RawClaimHeader {
+                header: header?,
+                claim: claim?,
+            })
+        })
+        .unwrap_or_default(),
+        forward_original_token: field(m, at, "forwardOriginalToken", e, boolean).unwrap_or(false),
+        clock_skew_seconds: field(m, at, "clockSkewSeconds", e, uint),
+        require_expiration: field(m, at, "requireExpiration", e, boolean),
+    })
+}
+
+fn read_requirement_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawRequirementRule> {
+    let m = object(v, at, &["match", "requirement"], e)?;
+    let requirement = required(m, at, "requirement", e, requirement);
+    let match_at = format!("{at}.match");
+    let matcher = match m.get("match") {
+        None => {
+            e.add(match_at, "is required");
+            None
+        }
+        Some(v) => object(v, &match_at, &["prefix", "exact", "regex"], e).map(|o| RawMatch {
+            prefix: field(o, &match_at, "prefix", e, string),
+            exact: field(o, &match_at, "exact", e, string),
+            regex: field(o, &match_at, "regex", e, string),
+        }),
+    };
+    Some(RawRequirementRule {
+        matcher: matcher?,
+        requirement: requirement?,
+    })
+}
+
+/// A field reader: the value, or what it must be.
+type Read<T> = Result<T, &'static str>;
+
+fn requirement(v: &Value) -> Read<Requirement> {
+    match v.as_str() {
+        Some("required") => Ok(Requirement::Required),
+        Some("allow_missing") => Ok(Requirement::AllowMissing),
+        Some("none") => Ok(Requirement::None),
+        _ => Err("must be one of required, allow_missing, none"),
+    }
+}
+
+fn string(v: &Value) -> Read<String> {
+    v.as_str().map(str::to_string).ok_or("must be a string")
+}
+
+fn uint(v: &Value) -> Read<u64> {
+    v.as_u64().ok_or("must be a non-negative integer")
+}
+
+fn boolean(v: &Value) -> Read<bool> {
+    v.as_bool().ok_or("must be true or false")
+}
+
+fn strings(v: &Value) -> Read<Vec<String>> {
+    let items = v.as_array().ok_or("must be a list of strings")?;
+    items
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .map(str::to_string)
+                .ok_or("must be a list of strings")
+        })
+        .collect()
+}
+
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+/// `v` as an object, each field not in `known` named as unknown.
+fn object<'v>(
+    v: &'v Value,
+    at: &str,
+    known: &[&str],
+    e: &mut ConfigErrors,
+) -> Option<&'v Map<String, Value>> {
+    let Some(m) = v.as_object() else {
+        e.add(
+            if at.is_empty() { "(root)" } else { at },
+            "must be an object",
+        );
+        return None;
+    };
+    for k in m.keys().filter(|k| !known.contains(&k.as_str())) {
+        e.add(
+            join(at, k),
+            format!("unknown field, expected one of {}", known.join(", ")),
+        );
+    }
+    Some(m)
+}
+
+/// An optional field (absent or null: `None`), named when it has the wrong type.
+fn field<T>(
+    m: &Map<String, Value>,
+    at: &str,
+    key: &str,
+    e: &mut ConfigErrors,
+    read: impl Fn(&Value) -> Read<T>,
+) -> Option<T> {
+    let v = m.get(key).filter(|v| !v.is_null())?;
+    read(v).map_err(|why| e.add(join(at, key), why)).ok()
+}
+
+fn required<T>(
+    m: &Map<String, Value>,
+    at: &str,
+    key: &str,
+    e: &mut ConfigErrors,
+    read: impl Fn(&Value) -> Read<T>,
+) -> Option<T> {
+    if m.get(key).is_none_or(Value::is_null) {
+        e.add(join(at, key), "is required");
+        return None;
+    }
+    field(m, at, key, e, read)
+}
+
+/// A list of objects, each read at `key[i]`.
+fn list<T>(
+    m: &Map<String, Value>,
+    at: &str,
+    key: &str,
+    e: &mut ConfigErrors,
+    read: impl Fn(&Value, &str, &mut ConfigErrors) -> Option<T>,
+) -> Option<Vec<T>> {
+    let v = m.get(key).filter(|v| !v.is_null())?;
+    let at = join(at, key);
+    let Some(items) = v.as_array() else {
+        e.add(at, "must be a list");
+        return None;
+    };
+    let read: Vec<Option<T>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| read(v, &format!("{at}[{i}]"), e))
+        .collect();
+    read.into_iter().collect()
 }
 
 /// `http(s)://authority/path?query` → (authority, path-and-query).
@@ -727,6 +943,56 @@ mod tests {
             )),
             vec!["jwtRules[1].issuer"]
         );
+    }
+
+    #[test]
+    fn every_structural_problem_is_named_with_its_path() {
+        let got = parse(
+            br#"{"jwtRules":[{"issuer":"i","audiences":"kfaas","fromHeaders":[{"prefix":"B "}],
+                  "outputClaimToHeaders":[{"header":"x-a","claim":1,"x":0}],"requireExpiration":"yes"}],
+                 "rules":[{"requirement":"none"},{"match":{"prefix":"/","path":"/"},"requirement":"all"}],
+                 "maxTokenBytes":-1,"tokenCache":[]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            got.fields(),
+            vec![
+                "jwtRules[0].audiences",
+                "jwtRules[0].fromHeaders[0].name",
+                "jwtRules[0].outputClaimToHeaders[0].x",
+                "jwtRules[0].outputClaimToHeaders[0].claim",
+                "jwtRules[0].requireExpiration",
+                "rules[0].match",
+                "rules[1].requirement",
+                "rules[1].match.path",
+                "maxTokenBytes",
+                "tokenCache",
+            ]
+        );
+        let text = got.to_string();
+        assert!(text.contains("jwtRules[0].audiences: must be a list of strings"));
+        assert!(text.contains("rules[1].requirement: must be one of required, allow_missing, none"));
+        assert!(text.contains("maxTokenBytes: must be a non-negative integer"));
+        assert!(text.contains("rules[1].match.path: unknown field"));
+    }
+
+    #[test]
+    fn not_json_or_not_an_object_is_named_as_the_root() {
+        for bad in [&b"[]"[..], b"{", b"{} {}", b"null"] {
+            assert_eq!(parse(bad).unwrap_err().fields(), vec!["(root)"]);
+        }
+        // An empty configuration is `{}`: it lacks rules, nothing else.
+        assert_eq!(parse(b" \n").unwrap_err().fields(), vec!["jwtRules"]);
+    }
+
+    #[test]
+    fn null_is_an_absent_field() {
+        let c = ok(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","clockSkewSeconds":null}}],"defaultRequirement":null,"tokenCache":null}}"#
+        ));
+        assert_eq!(c.jwt_rules[0].clock_skew_seconds, 60);
+        assert_eq!(c.default_requirement, Requirement::Required);
+        assert_eq!(c.cache_max_entries, DEFAULT_CACHE_ENTRIES);
     }
 
     #[test]

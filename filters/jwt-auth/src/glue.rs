@@ -7,7 +7,7 @@ use crate::config;
 use crate::engine::{Decision, Engine, Metric, Mutation};
 use crate::extract::{Removal, Request};
 use crate::remote::FETCH_TIMEOUT_MS;
-use filters_common::host::{clear_route_cache, install_panic_hook, Counter};
+use filters_common::host::{install_panic_hook, Counter};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MapType};
@@ -354,7 +354,6 @@ fn apply(decision: Decision, output_headers: &[String]) -> Action {
                     let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
                 }
             }
-            let changed = !mutations.is_empty();
             for m in mutations {
                 let (name, value) = match m {
                     Mutation::SetHeader(n, v) => (n, Some(v)),
@@ -372,9 +371,8 @@ fn apply(decision: Decision, output_headers: &[String]) -> Action {
                 let _ =
                     hostcalls::set_map_value(MapType::HttpRequestHeaders, &name, value.as_deref());
             }
-            if changed {
-                clear_route_cache();
-            }
+            // No `clear_route_cache`: Envoy re-selects the route by itself after
+            // an ABI 0.2.1 module changes request headers (filters/common/src/host.rs).
             Action::Continue
         }
         Decision::Deny(d) => {
