@@ -1,7 +1,10 @@
 //! faas-router on real Envoy 1.40: a route configuration that routes on
 //! `x-faas-service` (and one virtual host on the rewritten authority) to
 //! separate echo upstreams standing in for Knative services behind the
-//! cluster-local gateway; everything else goes to the "Java gateway".
+//! cluster-local gateway; everything else goes to `legacy-cluster-local`,
+//! standing in for what the manifests' catch-all route
+//! (`wasmplugins/base/routing-kfaas-gateway.yaml`) reaches: the cluster-local
+//! gateway's old per-service VirtualServices, path and authority unchanged.
 
 use e2e::{http, Envoy, EnvoyConfig, Upstream, WasmFilter};
 use serde_json::{json, Value};
@@ -30,15 +33,18 @@ const SERVICES: [&str; 6] = [
     "search-v2",
 ];
 
+/// The catch-all: what faas-router did not resolve.
+const LEGACY: &str = "legacy-cluster-local";
+
 struct Mesh {
     envoy: Envoy,
     _upstreams: Vec<Upstream>,
 }
 
 /// The kfaas gateway: our filter, then fixed rules on `x-faas-service`, a
-/// virtual host for `render` on its authority, a default to the Java side.
+/// virtual host for `render` on its authority, a default to the legacy routes.
 fn mesh(config: &str) -> Mesh {
-    let java = Upstream::echo("java-gateway").unwrap();
+    let legacy = Upstream::echo(LEGACY).unwrap();
     let upstreams: Vec<Upstream> = SERVICES
         .iter()
         .map(|s| Upstream::echo(s).unwrap())
@@ -53,7 +59,7 @@ fn mesh(config: &str) -> Mesh {
             })
         })
         .collect();
-    header_routes.push(json!({"match": {"prefix": "/"}, "route": {"cluster": "java-gateway"}}));
+    header_routes.push(json!({"match": {"prefix": "/"}, "route": {"cluster": LEGACY}}));
     let routes = json!({
         "name": "local",
         "virtual_hosts": [
@@ -69,13 +75,13 @@ fn mesh(config: &str) -> Mesh {
     let mut cfg = EnvoyConfig::new()
         .filter(filter)
         .routes(routes)
-        .upstream(&java);
+        .upstream(&legacy);
     for u in &upstreams {
         cfg = cfg.upstream(u);
     }
     let envoy = Envoy::start(cfg).unwrap();
     let mut all = upstreams;
-    all.push(java);
+    all.push(legacy);
     Mesh {
         envoy,
         _upstreams: all,
@@ -158,12 +164,12 @@ fn each_path_reaches_its_service_with_path_authority_and_headers() {
         (Some("saas-showroom"), Some("/faas/api/saas/showroom/a?b=1"))
     );
 
-    // Outside the prefix: untouched, to the Java side.
+    // Outside the prefix: untouched, to the legacy routes.
     let r = get(&m, "/static/app.js", &[]);
     assert_eq!(
         (r["upstream"].as_str(), r["authority"].as_str()),
         (
-            Some("java-gateway"),
+            Some(LEGACY),
             Some(&*format!("127.0.0.1:{}", m.envoy.port()))
         )
     );
@@ -201,7 +207,7 @@ fn spoofed_faas_headers_never_steer_or_reach_a_service() {
         v
     };
     let r = get(&m, "/static/x", &spoof);
-    assert_eq!(r["upstream"], "java-gateway");
+    assert_eq!(r["upstream"], LEGACY);
     assert_eq!(ours(&r), [], "{r}");
     let r = get(&m, "/faas/api/saas/showroom/a", &spoof);
     assert_eq!(r["upstream"], "saas-showroom");
@@ -255,14 +261,14 @@ fn bad_paths_get_400_and_unknown_routes_404_as_json() {
 }
 
 #[test]
-fn passthrough_leaves_unknown_faas_paths_to_the_java_side() {
+fn passthrough_leaves_unknown_faas_paths_to_the_legacy_routes() {
     let m = mesh(&CONFIG.replacen('{', r#"{"onNoMatch": "passthrough","#, 1));
     let r = get(
         &m,
         "/faas/api/nothing/here",
         &[("x-faas-service", "render")],
     );
-    assert_eq!(r["upstream"], "java-gateway");
+    assert_eq!(r["upstream"], LEGACY);
     assert_eq!(r["path"], "/faas/api/nothing/here");
     assert_eq!(r["headers"].get("x-faas-service"), None);
 }

@@ -4,12 +4,12 @@
 use crate::config::{self, Config};
 use crate::router::{self, Outcome};
 use crate::split::random_u64;
-use filters_common::host::{clear_route_cache, Counter, Gauge};
+use filters_common::header_map::Pairs;
+use filters_common::host::{Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 proxy_wasm::main! {{
@@ -26,7 +26,8 @@ struct State {
     config: Config,
     /// Per target, defined on first use so 10,000 routes load fast.
     requests: RefCell<Vec<Option<Counter>>>,
-    rejected: RefCell<HashMap<&'static str, Counter>>,
+    /// By reason, defined on first use; a dozen reasons at most.
+    rejected: RefCell<Vec<(&'static str, Counter)>>,
     passthrough: Counter,
     ambiguous: Counter,
     spoofed: Counter,
@@ -46,20 +47,24 @@ impl State {
     }
 
     fn count_reject(&self, reason: &'static str) {
-        self.rejected
-            .borrow_mut()
-            .entry(reason)
-            .or_insert_with(|| Counter::define(&format!("faas_router.rejected.{reason}")))
-            .inc();
+        let mut rejected = self.rejected.borrow_mut();
+        match rejected.iter().find(|(r, _)| *r == reason) {
+            Some((_, counter)) => counter.inc(),
+            None => {
+                let counter = Counter::define(&format!("faas_router.rejected.{reason}"));
+                counter.inc();
+                rejected.push((reason, counter));
+            }
+        }
     }
 
-    fn is_ours(&self, name: &str) -> bool {
+    fn is_ours(&self, name: &[u8]) -> bool {
         let h = &self.config.headers;
-        name.starts_with("x-faas-")
-            || name == h.service
-            || name == h.namespace
-            || name == h.route
-            || name == ORIGINAL_PATH
+        name.starts_with(b"x-faas-")
+            || name == h.service.as_bytes()
+            || name == h.namespace.as_bytes()
+            || name == h.route.as_bytes()
+            || name == ORIGINAL_PATH.as_bytes()
     }
 }
 
@@ -106,7 +111,7 @@ impl RootContext for Root {
         self.state = Some(Rc::new(State {
             config,
             requests: RefCell::new(vec![None; targets]),
-            rejected: RefCell::new(HashMap::new()),
+            rejected: RefCell::new(Vec::new()),
             passthrough: Counter::define("faas_router.passthrough"),
             ambiguous: Counter::define("faas_router.regex_ambiguous"),
             spoofed: Counter::define("faas_router.spoofed_headers_removed"),
@@ -136,33 +141,36 @@ impl HttpContext for Stream {
         let Some(state) = self.state.clone() else {
             return Action::Continue;
         };
-        // Bytes, not String: the SDK's String accessors panic on non-UTF-8
-        // values, which any client can send.
-        let headers = self.get_http_request_headers_bytes();
-        let mut spoofed = false;
-        for (name, _) in headers.iter().filter(|(n, _)| state.is_ours(n)) {
-            self.set_http_request_header(name, None);
-            spoofed = true;
+        // Every host call costs about a microsecond in Envoy: the map is read
+        // once, and only what changes is written.
+        let map = filters_common::host::request_header_map();
+        let headers = Pairs::new(&map);
+        let (mut raw_path, mut authority, mut spoofed) = (None, None, false);
+        for (i, (name, value)) in headers.clone().enumerate() {
+            match name {
+                b":path" => raw_path = raw_path.or(Some(value)),
+                b":authority" => authority = authority.or(Some(value)),
+                // `remove` drops every copy: a repeated name is removed once.
+                _ if state.is_ours(name) && !headers.clone().take(i).any(|(n, _)| n == name) => {
+                    if let Ok(name) = std::str::from_utf8(name) {
+                        self.set_http_request_header(name, None);
+                        spoofed = true;
+                    }
+                }
+                _ => {}
+            }
         }
         if spoofed {
             state.spoofed.inc();
         }
-        let value = |name: &str| {
-            headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, v)| std::str::from_utf8(v).ok())
-        };
-        let raw_path = headers
-            .iter()
-            .find(|(n, _)| n == ":path")
-            .map(|(_, v)| v.as_slice());
         let raw_path = match raw_path.map(std::str::from_utf8) {
             Some(Err(_)) => Some("/\u{80}"), // refused below as a raw non-ASCII byte
             Some(Ok(p)) => Some(p),
             None => None,
         };
-        match router::decide(&state.config, raw_path, value, random_u64) {
+        // No `clear_route_cache`: Envoy re-selects the route by itself after an
+        // ABI 0.2.1 module changes request headers (see filters/common/src/host.rs).
+        match router::decide(&state.config, raw_path, headers.clone(), random_u64) {
             Outcome::Untouched => Action::Continue,
             Outcome::Passthrough => {
                 state.passthrough.inc();
@@ -174,7 +182,6 @@ impl HttpContext for Stream {
                 body,
             } => {
                 state.count_reject(reason);
-                log(LogLevel::Debug, &format!("faas-router: {status} {reason}"));
                 self.send_http_response(
                     status,
                     vec![("content-type", "application/json")],
@@ -183,11 +190,15 @@ impl HttpContext for Stream {
                 Action::Pause
             }
             Outcome::Routed(r) => {
+                // Absent now (removed above when a client sent them): added,
+                // which spares Envoy the search a replace makes.
                 let h = &state.config.headers;
-                self.set_http_request_header(&h.service, Some(&r.target.service));
-                self.set_http_request_header(&h.namespace, Some(&r.target.namespace));
-                self.set_http_request_header(&h.route, Some(&r.route.id));
-                if state.config.rewrite_authority {
+                self.add_http_request_header(&h.service, &r.target.service);
+                self.add_http_request_header(&h.namespace, &r.target.namespace);
+                self.add_http_request_header(&h.route, &r.route.id);
+                if state.config.rewrite_authority
+                    && authority != Some(r.target.authority.as_bytes())
+                {
                     self.set_http_request_header(":authority", Some(&r.target.authority));
                 }
                 if let (Some(path), Some(original)) = (&r.path, raw_path) {
@@ -198,7 +209,6 @@ impl HttpContext for Stream {
                     state.ambiguous.inc();
                 }
                 state.count_request(r.target_id);
-                clear_route_cache();
                 Action::Continue
             }
         }

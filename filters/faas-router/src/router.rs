@@ -5,7 +5,9 @@ use crate::config::{Backend, Config, HashBy, OnNoMatch, Route, Target};
 use crate::split;
 use crate::table::Kind;
 use filters_common::cookies::find_cookie;
-use filters_common::path::normalize_request_path;
+use filters_common::path::{normalize_request_path, PathError};
+use filters_common::query::split_path;
+use std::borrow::Cow;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome<'c> {
@@ -34,20 +36,43 @@ pub struct Routed<'c> {
     pub ambiguous: bool,
 }
 
-/// Decides for a request. `header` returns a request header by lower-case
-/// name (`cookie` with every cookie); `random` is used only for a split
-/// whose key is absent.
+/// `normalize_request_path`, without its copies when the path is already
+/// normal, as nearly every request's is: only pchar bytes that need no
+/// decoding, no empty segment but a trailing one, no segment starting with
+/// `.` (so no `.`, `..`, `..;`). Such a path is its own normal form (unit
+/// test against the full normalization); anything else takes the full one.
+fn normalized(raw: &str) -> Result<(Cow<'_, str>, Option<&str>), PathError> {
+    let (path, query) = split_path(raw);
+    let bytes = path.as_bytes();
+    let plain =
+        bytes.first() == Some(&b'/') && bytes.iter().all(|&b| {
+            matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~'
+                | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+                | b':' | b'@')
+        }) && !bytes.windows(2).any(|w| w == b"//" || w == b"/.");
+    if plain {
+        return Ok((Cow::Borrowed(path), query));
+    }
+    let (path, query) = normalize_request_path(raw)?;
+    Ok((Cow::Owned(path), query))
+}
+
+pub use filters_common::header_map::Header;
+
+/// Decides for a request. `headers` are the request headers in order (read
+/// only for a split's `hashBy`); `random` is used only for a split whose key
+/// is absent.
 pub fn decide<'c, 'h>(
     config: &'c Config,
     raw_path: Option<&str>,
-    header: impl Fn(&str) -> Option<&'h str>,
+    headers: impl IntoIterator<Item = Header<'h>>,
     random: impl FnOnce() -> u64,
 ) -> Outcome<'c> {
     // CONNECT has no `:path`; `OPTIONS *` is not a path: neither is ours.
     let Some(raw_path) = raw_path.filter(|p| p.starts_with('/')) else {
         return Outcome::Untouched;
     };
-    let (path, query) = match normalize_request_path(raw_path) {
+    let (path, query) = match normalized(raw_path) {
         Ok(p) => p,
         Err(e) => {
             return Outcome::Reject {
@@ -76,9 +101,10 @@ pub fn decide<'c, 'h>(
     let target_id = match &route.backend {
         Backend::Service(t) => Some(*t),
         Backend::Split { choices, hash_by } => {
+            let headers = headers.into_iter();
             let key = match hash_by {
-                Some(HashBy::Header(name)) => header(name),
-                Some(HashBy::Cookie(name)) => header("cookie").and_then(|c| find_cookie(c, name)),
+                Some(HashBy::Header(name)) => first_value(headers, name),
+                Some(HashBy::Cookie(name)) => cookie(headers, name),
                 None => None,
             };
             split::pick(choices, key.map(str::as_bytes), &route.id, random)
@@ -88,18 +114,43 @@ pub fn decide<'c, 'h>(
     else {
         return Outcome::Untouched;
     };
-    let mut new_path = rewrite(route, &path);
-    if let Some(q) = query {
-        new_path.push('?');
-        new_path.push_str(q);
-    }
+    let new_path = rewrite(route, &path);
+    let unchanged = raw_path
+        .strip_prefix(&*new_path)
+        .is_some_and(|rest| match query {
+            Some(q) => rest.strip_prefix('?') == Some(q),
+            None => rest.is_empty(),
+        });
+    let path = (!unchanged).then(|| match query {
+        Some(q) => format!("{new_path}?{q}"),
+        None => new_path.into_owned(),
+    });
     Outcome::Routed(Routed {
         route,
         target_id,
         target,
-        path: (new_path != raw_path).then_some(new_path),
+        path,
         ambiguous: hit.ambiguous,
     })
+}
+
+/// The first value of header `name`, if it is UTF-8.
+fn first_value<'h>(mut headers: impl Iterator<Item = Header<'h>>, name: &str) -> Option<&'h str> {
+    let (_, v) = headers.find(|(n, _)| *n == name.as_bytes())?;
+    std::str::from_utf8(v).ok()
+}
+
+/// Cookie `name` from every `cookie` header, as if they were joined with
+/// `"; "` (HTTP/2 sends one header per cookie, RFC 9113 §8.2.3): the first
+/// one wins. A `cookie` header that is not UTF-8 makes the joined value
+/// unreadable, so no key (as grey-chain reads it).
+fn cookie<'h>(headers: impl Iterator<Item = Header<'h>>, name: &str) -> Option<&'h str> {
+    let mut found = None;
+    for (_, v) in headers.filter(|(n, _)| *n == b"cookie") {
+        let v = std::str::from_utf8(v).ok()?;
+        found = found.or_else(|| find_cookie(v, name));
+    }
+    found
 }
 
 /// At most this much of the path is echoed in a 404: the answer to a
@@ -128,20 +179,20 @@ fn json_escape(s: &str) -> String {
 /// Applies `rewritePrefix`: a prefix route replaces the matched prefix, an
 /// exact route the whole path. One `/` joins the two when a prefix without a
 /// trailing `/` is rewritten to one with it.
-fn rewrite(route: &Route, path: &str) -> String {
+fn rewrite<'p>(route: &'p Route, path: &'p str) -> Cow<'p, str> {
     let Some(to) = &route.rewrite_prefix else {
-        return path.to_string();
+        return Cow::Borrowed(path);
     };
     match route.kind {
-        Kind::Exact => to.clone(),
+        Kind::Exact => Cow::Borrowed(to),
         Kind::Prefix => {
             let rest = path.get(route.pattern.len()..).unwrap_or("");
-            match rest.strip_prefix('/') {
+            Cow::Owned(match rest.strip_prefix('/') {
                 Some(tail) if to.ends_with('/') => format!("{to}{tail}"),
                 _ => format!("{to}{rest}"),
-            }
+            })
         }
-        Kind::Regex => path.to_string(),
+        Kind::Regex => Cow::Borrowed(path),
     }
 }
 
@@ -149,6 +200,62 @@ fn rewrite(route: &Route, path: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::parse;
+
+    #[test]
+    fn the_shortcut_agrees_with_the_full_normalization() {
+        let segments = [
+            "",
+            ".",
+            "..",
+            "...",
+            ".a",
+            "a.",
+            "..;x",
+            ".;",
+            "a;b",
+            "%2e",
+            "%2E%2e",
+            "%41",
+            "%2F",
+            "%zz",
+            "a b",
+            "a\\b",
+            "caf\u{e9}",
+            "x#y",
+            "~u",
+            "a:b@c",
+            "!$&'()*+,=",
+            "\"",
+            "<>",
+        ];
+        let mut checked = 0;
+        for a in segments {
+            for b in segments {
+                for c in ["", "/", "?q=/../%2F", "/?"] {
+                    let raw = format!("/faas/{a}/{b}{c}");
+                    let full = normalize_request_path(&raw).map(|(p, q)| (Cow::Owned(p), q));
+                    assert_eq!(normalized(&raw), full, "{raw}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 2000);
+        for raw in [
+            "/",
+            "//",
+            "/faas/api/svc1/items/42?page=1",
+            "/a/b/",
+            "/a//b",
+            "/a/./b",
+        ] {
+            let full = normalize_request_path(raw).map(|(p, q)| (Cow::Owned(p), q));
+            assert_eq!(normalized(raw), full, "{raw}");
+        }
+        assert!(matches!(
+            normalized("/faas/api/render?x"),
+            Ok((Cow::Borrowed("/faas/api/render"), Some("x")))
+        ));
+    }
 
     const CONFIG: &str = r#"{"routes": [
         {"match": {"prefix": "/faas/api/saas/showroom/"}, "service": "saas-showroom", "namespace": "faas-alpha"},
@@ -167,12 +274,10 @@ mod tests {
         parse(json.as_bytes()).unwrap()
     }
 
-    fn no_headers(_: &str) -> Option<&'static str> {
-        None
-    }
+    const NO_HEADERS: [Header<'static>; 0] = [];
 
     fn routed<'c>(c: &'c Config, path: &str) -> Routed<'c> {
-        match decide(c, Some(path), no_headers, || 0) {
+        match decide(c, Some(path), NO_HEADERS, || 0) {
             Outcome::Routed(r) => r,
             other => panic!("{path}: {other:?}"),
         }
@@ -215,7 +320,7 @@ mod tests {
         assert_eq!(routed(&c, "/faas/api/c/x").path.as_deref(), Some("/x"));
         assert_eq!(routed(&c, "/faas/api/c").path.as_deref(), Some("/"));
         assert!(matches!(
-            decide(&c, Some("/faas/api/cx"), no_headers, || 0),
+            decide(&c, Some("/faas/api/cx"), NO_HEADERS, || 0),
             Outcome::Reject { status: 404, .. }
         ));
     }
@@ -226,7 +331,7 @@ mod tests {
         let pick = |path: &str, name: &'static str, value: &'static str| match decide(
             &c,
             Some(path),
-            move |h| (h == name).then_some(value),
+            [(name.as_bytes(), value.as_bytes())],
             || panic!("a present key must not use randomness"),
         ) {
             Outcome::Routed(r) => r.target.service.clone(),
@@ -246,8 +351,8 @@ mod tests {
             ["c1", "c2", "search", "search-v2"]
         );
         // Without the key the random source decides.
-        let low = decide(&c, Some("/faas/api/search/q"), no_headers, || 0);
-        let high = decide(&c, Some("/faas/api/search/q"), no_headers, || u64::MAX);
+        let low = decide(&c, Some("/faas/api/search/q"), NO_HEADERS, || 0);
+        let high = decide(&c, Some("/faas/api/search/q"), NO_HEADERS, || u64::MAX);
         let service = |o: Outcome| match o {
             Outcome::Routed(r) => r.target.service.clone(),
             other => panic!("{other:?}"),
@@ -259,10 +364,46 @@ mod tests {
     }
 
     #[test]
+    fn cookies_are_read_from_every_cookie_header() {
+        let c = config(CONFIG);
+        let service = |headers: &[(&str, &[u8])]| {
+            let pairs: Vec<Header> = headers.iter().map(|(n, v)| (n.as_bytes(), *v)).collect();
+            match decide(&c, Some("/faas/api/c/x"), pairs, || u64::MAX) {
+                Outcome::Routed(r) => r.target.service.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        // HTTP/2 sends one `cookie` header per cookie: the same choice as one
+        // joined header, whichever header carries `uid`.
+        for i in 0..100 {
+            let uid = format!("uid=user-{i}");
+            let joined = format!("a=1; {uid}; b=2");
+            let want = service(&[("cookie", joined.as_bytes())]);
+            let split = [
+                ("cookie", b"a=1".as_slice()),
+                ("x-other", b"uid=nope".as_slice()),
+                ("cookie", uid.as_bytes()),
+                ("cookie", b"b=2; uid=later".as_slice()),
+            ];
+            assert_eq!(service(&split), want, "{uid}");
+        }
+        // Unreadable as a whole (one header not UTF-8): no key, so random.
+        let random_pick = service(&[]);
+        let uid = (0..100)
+            .map(|i| format!("uid=user-{i}"))
+            .find(|uid| service(&[("cookie", uid.as_bytes())]) != random_pick)
+            .unwrap();
+        assert_eq!(
+            service(&[("cookie", uid.as_bytes()), ("cookie", b"\xff")]),
+            random_pick
+        );
+    }
+
+    #[test]
     fn no_match_rejects_or_passes_through() {
         let c = config(CONFIG);
         assert_eq!(
-            decide(&c, Some("/faas/api/nothing/here?x=1"), no_headers, || 0),
+            decide(&c, Some("/faas/api/nothing/here?x=1"), NO_HEADERS, || 0),
             Outcome::Reject {
                 status: 404,
                 reason: "no_route",
@@ -271,7 +412,7 @@ mod tests {
         );
         let pass = config(&CONFIG.replacen('{', r#"{"onNoMatch": "passthrough", "#, 1));
         assert_eq!(
-            decide(&pass, Some("/faas/api/nothing"), no_headers, || 0),
+            decide(&pass, Some("/faas/api/nothing"), NO_HEADERS, || 0),
             Outcome::Passthrough
         );
     }
@@ -280,7 +421,7 @@ mod tests {
     fn the_404_body_is_valid_json_for_any_accepted_path() {
         let c = config(CONFIG);
         let Outcome::Reject { body, .. } =
-            decide(&c, Some("/faas/api/a\"b'<>%22"), no_headers, || 0)
+            decide(&c, Some("/faas/api/a\"b'<>%22"), NO_HEADERS, || 0)
         else {
             panic!("not rejected");
         };
@@ -292,7 +433,7 @@ mod tests {
     fn a_long_unmatched_path_is_echoed_truncated() {
         let c = config(CONFIG);
         let path = format!("/faas/api/x/{}", "a/".repeat(29_000));
-        let Outcome::Reject { status, body, .. } = decide(&c, Some(&path), no_headers, || 0) else {
+        let Outcome::Reject { status, body, .. } = decide(&c, Some(&path), NO_HEADERS, || 0) else {
             panic!("not rejected");
         };
         assert_eq!(status, 404);
@@ -300,7 +441,7 @@ mod tests {
         assert_eq!(v["path"], path[..MAX_ECHOED_PATH]);
         assert_eq!(v["truncated"], true);
         let short = "/faas/api/x/".to_string() + &"b".repeat(MAX_ECHOED_PATH - 12);
-        let Outcome::Reject { body, .. } = decide(&c, Some(&short), no_headers, || 0) else {
+        let Outcome::Reject { body, .. } = decide(&c, Some(&short), NO_HEADERS, || 0) else {
             panic!("not rejected");
         };
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -322,19 +463,19 @@ mod tests {
             "*",
         ] {
             assert_eq!(
-                decide(&c, Some(p), no_headers, || 0),
+                decide(&c, Some(p), NO_HEADERS, || 0),
                 Outcome::Untouched,
                 "{p}"
             );
         }
-        assert_eq!(decide(&c, None, no_headers, || 0), Outcome::Untouched);
+        assert_eq!(decide(&c, None, NO_HEADERS, || 0), Outcome::Untouched);
     }
 
     #[test]
     fn bad_paths_are_400_with_the_reason() {
         let c = config(CONFIG);
         assert_eq!(
-            decide(&c, Some("/faas/api/saas%2Fshowroom/x"), no_headers, || 0),
+            decide(&c, Some("/faas/api/saas%2Fshowroom/x"), NO_HEADERS, || 0),
             Outcome::Reject {
                 status: 400,
                 reason: "encoded_slash",

@@ -192,7 +192,7 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn probe(c: &Config, path: &str) -> String {
-    match decide(c, Some(path), |_| None, || 0) {
+    match decide(c, Some(path), [], || 0) {
         Outcome::Untouched => "untouched (outside pathPrefix)".into(),
         Outcome::Passthrough => "no route, passed through".into(),
         Outcome::Reject { status, body, .. } => format!("{status} {body}"),
