@@ -13,18 +13,35 @@ const TP_CHILD: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01"
 const TP_OTHER: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 fn sidecar_filter(name: &str) -> WasmFilter {
+    sidecar_filter_pinned(name, None)
+}
+
+/// The sidecar WasmPlugin `name` as istiod renders it: filter name
+/// `istio-system.<name>`, root id = `pluginName`, no vm_id; `direction` is
+/// its `sidecar.direction` (the manifests pin one plugin per direction).
+fn sidecar_filter_pinned(name: &str, direction: Option<&str>) -> WasmFilter {
+    let mut sidecar =
+        json!({"podLabel": {"key": "type", "value": "grey"}, "correlation": {"ttlSeconds": 60}});
+    if let Some(d) = direction {
+        sidecar["direction"] = d.into();
+    }
     WasmFilter::new(name, "istio-system", e2e::dist("grey_chain"))
         .root_id("grey-chain")
-        .config(&json!({
-            "mode": "sidecar",
-            "lanes": ["grey"],
-            "sidecar": {"podLabel": {"key": "type", "value": "grey"}, "correlation": {"ttlSeconds": 60}}
-        }))
+        .config(&json!({"mode": "sidecar", "lanes": ["grey"], "sidecar": sidecar}))
 }
 
 /// One pod's sidecar: an inbound listener answering itself, an outbound
 /// listener whose route tells which lane the request was sent to.
 fn pod(label: &str, inbound_plugin: &str, outbound_plugin: &str) -> EnvoyConfig {
+    pod_with(
+        label,
+        sidecar_filter(inbound_plugin).to_json(),
+        sidecar_filter(outbound_plugin).to_json(),
+    )
+}
+
+/// `pod` with the two HTTP filter entries given as Envoy JSON.
+fn pod_with(label: &str, inbound: Value, outbound: Value) -> EnvoyConfig {
     let lane_routes = Routes::new()
         .route(json!({
             "match": {"prefix": "/", "headers": [{"name": "x-grey", "string_match": {"exact": "grey"}}]},
@@ -36,13 +53,13 @@ fn pod(label: &str, inbound_plugin: &str, outbound_plugin: &str) -> EnvoyConfig 
         .listener(
             Listener::new("inbound")
                 .direction(Direction::Inbound)
-                .filter(sidecar_filter(inbound_plugin))
+                .native_filter(inbound)
                 .direct_response(200, "app"),
         )
         .listener(
             Listener::new("outbound")
                 .direction(Direction::Outbound)
-                .filter(sidecar_filter(outbound_plugin))
+                .native_filter(outbound)
                 .routes(lane_routes),
         )
 }
@@ -54,14 +71,47 @@ fn outbound_lane(envoy: &Envoy, headers: &[(&str, &str)]) -> String {
 }
 
 /// The inbound and outbound filter instances of one Envoy, configured like
-/// istiod does (no vm_id), share one correlation table.
+/// istiod renders them (no vm_id), share one correlation table: one
+/// CLIENT_AND_SERVER plugin on both listeners, two plugins with the same
+/// configuration, and the manifests' two plugins (SERVER with
+/// `sidecar.direction: inbound`, CLIENT with `outbound`: other names, other
+/// configurations, so other root contexts). The control: give the outbound
+/// filter a vm_id of its own (which istiod never does) and it does not see the
+/// inbound's entries — shared data is keyed by vm_id.
 #[test]
 fn inbound_and_outbound_share_the_table() {
-    for (inbound_plugin, outbound_plugin) in [
-        ("grey-chain", "grey-chain"),
-        ("grey-chain-in", "grey-chain-out"),
-    ] {
-        let envoy = Envoy::start(pod("normal", inbound_plugin, outbound_plugin)).unwrap();
+    let inbound = || sidecar_filter_pinned("grey-chain-sidecar-inbound", Some("inbound"));
+    let outbound = || sidecar_filter_pinned("grey-chain-sidecar-outbound", Some("outbound"));
+    let mut own_vm = outbound().to_json();
+    own_vm["typed_config"]["config"]["vm_config"]["vm_id"] = "other".into();
+    let cases = [
+        (
+            "one plugin",
+            sidecar_filter("grey-chain").to_json(),
+            sidecar_filter("grey-chain").to_json(),
+            "grey",
+        ),
+        (
+            "two plugins",
+            sidecar_filter("grey-chain-in").to_json(),
+            sidecar_filter("grey-chain-out").to_json(),
+            "grey",
+        ),
+        (
+            "the manifests' two pinned plugins",
+            inbound().to_json(),
+            outbound().to_json(),
+            "grey",
+        ),
+        (
+            "control: another vm_id",
+            inbound().to_json(),
+            own_vm,
+            "normal",
+        ),
+    ];
+    for (case, inbound, outbound, restored) in cases {
+        let envoy = Envoy::start(pod_with("normal", inbound, outbound)).unwrap();
         assert_eq!(outbound_lane(&envoy, &[("traceparent", TP)]), "normal");
         let r = http::get(
             &envoy.listener_url("inbound", "/"),
@@ -71,24 +121,101 @@ fn inbound_and_outbound_share_the_table() {
         assert_eq!(r.status, 200);
         assert_eq!(
             outbound_lane(&envoy, &[("traceparent", TP_CHILD)]),
-            "grey",
-            "{inbound_plugin}/{outbound_plugin}: outbound did not see the inbound's entry"
+            restored,
+            "{case}: the outbound listener's lane for the inbound's trace"
         );
         assert_eq!(
             outbound_lane(&envoy, &[("traceparent", TP_OTHER)]),
             "normal"
         );
+        let stat = |name: &str| {
+            envoy
+                .stat(&format!("wasmcustom.grey_chain.{name}"))
+                .unwrap_or(0)
+        };
+        let by_correlation = u64::from(restored == "grey");
         assert_eq!(
-            envoy.stat("wasmcustom.grey_chain.sidecar.outbound.by_correlation"),
-            Some(1)
+            stat("sidecar.outbound.by_correlation"),
+            by_correlation,
+            "{case}"
         );
+        assert_eq!(stat("sidecar.inbound.recorded"), 1, "{case}");
+        assert_eq!(stat("sidecar.direction_mismatch"), 0, "{case}");
+        if restored == "grey" {
+            assert_eq!(stat("correlation.entries"), 1, "{case}");
+        }
+    }
+}
+
+/// Records the route Envoy picked before grey-chain ran (`h:metadata()`
+/// resolves and caches it, as any earlier filter with per-route config does)
+/// and returns it as `x-first-route`.
+const LUA_CACHE_ROUTE: &str = r#"
+function envoy_on_request(h)
+  h:streamInfo():dynamicMetadata():set("e2e", "first", h:metadata():get("lane") or "none")
+end
+function envoy_on_response(h)
+  local m = h:streamInfo():dynamicMetadata():get("e2e")
+  h:headers():add("x-first-route", m and m["first"] or "unset")
+end
+"#;
+
+/// The filter does not call `clear_route_cache` (a host call per tagged
+/// request): Envoy re-selects the route by itself when an ABI 0.2.1 module
+/// changes request headers, even when an earlier filter already resolved it.
+#[test]
+fn route_is_reselected_after_the_lane_is_set_without_clear_route_cache() {
+    let lane_route = |lane: &str, headers: Value| {
+        json!({
+            "match": {"prefix": "/", "headers": headers},
+            "metadata": {"filter_metadata": {"envoy.filters.http.lua": {"lane": lane}}},
+            "direct_response": {"status": 200, "body": {"inline_string": lane}}
+        })
+    };
+    let routes = Routes::new()
+        .route(lane_route(
+            "grey",
+            json!([{"name": "x-grey", "string_match": {"exact": "grey"}}]),
+        ))
+        .route(lane_route("normal", json!([])));
+    let lua = json!({
+        "name": "envoy.filters.http.lua",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "default_source_code": {"inline_string": LUA_CACHE_ROUTE}
+        }
+    });
+    let gateway = WasmFilter::new("grey-chain", "istio-system", e2e::dist("grey_chain"))
+        .root_id("grey-chain")
+        .config_json(GATEWAY_CONFIG);
+    let outbound = sidecar_filter_pinned("grey-chain-sidecar-outbound", Some("outbound"));
+    let envoy = Envoy::start(
+        EnvoyConfig::empty()
+            .node_metadata(json!({"LABELS": {"type": "grey"}}))
+            .listener(
+                Listener::new("gateway")
+                    .native_filter(lua.clone())
+                    .filter(gateway)
+                    .routes(routes.clone()),
+            )
+            .listener(
+                Listener::new("outbound")
+                    .direction(Direction::Outbound)
+                    .native_filter(lua)
+                    .filter(outbound)
+                    .routes(routes),
+            ),
+    )
+    .unwrap();
+    for (listener, headers) in [
+        ("gateway", &[("end-user", "test")][..]),
+        ("outbound", &[][..]),
+    ] {
+        let r = http::get(&envoy.listener_url(listener, "/"), headers).unwrap();
         assert_eq!(
-            envoy.stat("wasmcustom.grey_chain.sidecar.inbound.recorded"),
-            Some(1)
-        );
-        assert_eq!(
-            envoy.stat("wasmcustom.grey_chain.correlation.entries"),
-            Some(1)
+            (r.status, r.body.as_str(), r.header("x-first-route")),
+            (200, "grey", Some("normal")),
+            "{listener}: the route resolved before the filter ran must be replaced"
         );
     }
 }

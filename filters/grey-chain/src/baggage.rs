@@ -99,8 +99,14 @@ pub fn without(header: &str, key: &str) -> Option<String> {
 /// The `baggage` value with `key=value` (replacing any earlier `key`), other
 /// well-formed members kept in order. `value` must be a valid baggage value.
 pub fn with(header: Option<&str>, key: &str, value: &str) -> String {
-    let ours = format!("{key}={value}");
-    let mut kept = others(header.unwrap_or(""), key, ours.len());
+    let mut ours = String::with_capacity(key.len() + 1 + value.len());
+    ours.push_str(key);
+    ours.push('=');
+    ours.push_str(value);
+    let Some(header) = header.filter(|h| !h.is_empty()) else {
+        return ours;
+    };
+    let mut kept = others(header, key, ours.len());
     kept.push(&ours);
     kept.join(",")
 }

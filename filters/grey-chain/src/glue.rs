@@ -5,14 +5,16 @@
 use crate::config::{self, Config, Mode};
 use crate::direction::Resolver;
 use crate::gateway::{self, Decision};
-use crate::headers::{self, Headers, Joined};
+use crate::headers::Headers;
 use crate::sidecar::{self, Direction, Via};
 use crate::table::{self, Recorded, Store, Table};
-use filters_common::host::{clear_route_cache, Counter, Gauge};
+use filters_common::header_map;
+use filters_common::host::{Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MapType, Status};
-use std::cell::RefCell;
+use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
@@ -147,46 +149,40 @@ impl RootContext for Root {
 }
 
 /// The request headers of the current stream, read with one host call (each
-/// call costs about a microsecond in Envoy's V8) and kept in step with our own
-/// edits. Read as bytes: the SDK's `get_map` and `get_header_map_value` panic
-/// on a value that is not UTF-8 (which HTTP allows), killing the VM. The names
-/// are still decoded by the SDK: Envoy's codecs only accept token names.
+/// call costs about a microsecond in Envoy's V8) when first needed and looked
+/// up in place (`filters_common::header_map`), with our own edits on top. Values
+/// are read as bytes: the SDK's `get_map` and `get_header_map_value` panic on
+/// a value that is not UTF-8 (which HTTP allows), killing the VM.
 #[derive(Default)]
 struct HostHeaders {
-    all: RefCell<Option<Joined>>,
+    map: OnceCell<Vec<u8>>,
+    /// Headers this filter set (`Some`) or removed (`None`), latest last.
+    edits: Vec<(String, Option<String>)>,
 }
 
 impl HostHeaders {
-    fn load() -> Joined {
-        headers::join(hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default())
-    }
-
     /// The value of `name`: `None` absent, `Some(None)` not UTF-8.
-    fn lookup(&self, name: &str) -> Option<Option<String>> {
-        let mut all = self.all.try_borrow_mut().ok()?;
-        all.get_or_insert_with(Self::load)
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+    fn lookup(&self, name: &str) -> Option<Option<Cow<'_, str>>> {
+        if let Some((_, edited)) = self.edits.iter().rev().find(|(k, _)| k == name) {
+            return edited.as_deref().map(|v| Some(Cow::Borrowed(v)));
+        }
+        header_map::lookup(
+            self.map
+                .get_or_init(filters_common::host::request_header_map),
+            name,
+        )
     }
 
-    fn edit(&self, name: &str, value: Option<&str>) {
-        let Ok(mut all) = self.all.try_borrow_mut() else {
-            return;
-        };
-        let Some(all) = all.as_mut() else {
-            return;
-        };
-        all.retain(|(k, _)| k != name);
-        if let Some(v) = value {
-            all.push((name.to_string(), Some(v.to_string())));
-        }
+    fn edit(&mut self, name: &str, value: Option<&str>) {
+        self.edits.retain(|(k, _)| k != name);
+        self.edits
+            .push((name.to_string(), value.map(str::to_string)));
     }
 }
 
 impl Headers for HostHeaders {
     fn get(&self, name: &str) -> Option<String> {
-        self.lookup(name).flatten()
+        self.lookup(name).flatten().map(Cow::into_owned)
     }
     fn unreadable(&self, name: &str) -> bool {
         matches!(self.lookup(name), Some(None))
@@ -255,9 +251,9 @@ struct Stream {
 }
 
 impl Stream {
-    fn gateway(&self, s: &State) -> bool {
+    fn gateway(&self, s: &State) {
         let Some(gw) = &s.cfg.gateway else {
-            return false;
+            return;
         };
         let out = gateway::on_request(&s.cfg, gw, &mut HostHeaders::default());
         let m = &s.metrics;
@@ -278,7 +274,6 @@ impl Stream {
             m.dropped_lanes.inc();
             debug("grey-chain: dropped an incoming lane not in `lanes`");
         }
-        out.changed
     }
 
     fn count_recorded(m: &Metrics, r: &Recorded) {
@@ -296,9 +291,9 @@ impl Stream {
         }
     }
 
-    fn sidecar(&self, s: &State) -> bool {
+    fn sidecar(&self, s: &State) {
         let (Some(sc), Some(table)) = (&s.cfg.sidecar, &s.table) else {
-            return false;
+            return;
         };
         let m = &s.metrics;
         let read = || sidecar::direction(property(&["listener_direction"]).as_deref());
@@ -342,7 +337,6 @@ impl Stream {
                     m.dropped_lanes.inc();
                     debug("grey-chain: dropped an inbound lane not in `lanes`");
                 }
-                out.changed
             }
             Direction::Outbound => {
                 let out = sidecar::outbound(
@@ -367,12 +361,10 @@ impl Stream {
                     m.dropped_lanes.inc();
                     debug("grey-chain: dropped an outbound lane not in `lanes`");
                 }
-                out.changed
             }
             Direction::Unknown => {
                 m.unknown_direction.inc();
                 debug("grey-chain: sidecar mode on a listener without traffic_direction: passed through");
-                false
             }
         }
     }
@@ -385,12 +377,14 @@ impl HttpContext for Stream {
         let Some(s) = self.state.clone() else {
             return Action::Continue;
         };
-        let changed = match s.cfg.mode {
+        // No `clear_route_cache` when headers changed: Envoy re-selects the
+        // route by itself after an ABI 0.2.1 module changes request headers
+        // (checked on Envoy 1.40 with the route resolved by an earlier filter:
+        // e2e `route_is_reselected_after_the_lane_is_set_without_clear_route_cache`),
+        // and the call would cost a host call per tagged request.
+        match s.cfg.mode {
             Mode::Gateway => self.gateway(&s),
             Mode::Sidecar => self.sidecar(&s),
-        };
-        if changed {
-            clear_route_cache();
         }
         Action::Continue
     }

@@ -97,6 +97,34 @@ mod tests {
         assert!(!h.unreadable("x-grey") && !h.unreadable("absent"));
     }
 
+    /// The glue looks headers up in the host's serialized map
+    /// (`filters_common::header_map::lookup`): it must read what `join` reads.
+    #[test]
+    fn the_serialized_map_reads_like_joined() {
+        use filters_common::header_map::{lookup, serialize};
+        let pairs: [(&str, &[u8]); 8] = [
+            (":path", b"/"),
+            ("x-grey", b"grey"),
+            ("cookie", b"a=1"),
+            ("x-grey", b"blue"),
+            ("cookie", b"b=2"),
+            ("baggage", b"lane=grey"),
+            ("baggage", b"x=\xe9"),
+            ("empty", b""),
+        ];
+        let map = serialize(&pairs);
+        let joined = MapHeaders::bytes(&pairs);
+        for name in [":path", "x-grey", "cookie", "baggage", "empty", "absent"] {
+            let want = joined
+                .0
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone());
+            let got = lookup(&map, name).map(|v| v.map(|v| v.into_owned()));
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
     #[test]
     fn non_utf8_values_read_as_absent_but_unreadable() {
         let h = MapHeaders::bytes(&[

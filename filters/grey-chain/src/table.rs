@@ -48,11 +48,13 @@ pub struct Recorded {
     pub entries: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
+/// One entry, borrowed from the bucket's bytes (or the lane being recorded):
+/// a lookup allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry<'a> {
     fp: u64,
     expiry: u64,
-    lane: String,
+    lane: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +84,9 @@ impl Table {
     }
 
     pub fn bucket_key(bucket: u32) -> String {
-        format!("grey-chain/t/{bucket}")
+        let mut key = b"grey-chain/t/".to_vec();
+        push_decimal(&mut key, u64::from(bucket));
+        String::from_utf8(key).unwrap_or_default()
     }
 
     fn locate(&self, trace_id: &str) -> (String, u64) {
@@ -109,8 +113,9 @@ impl Table {
         let Some((value, _)) = store.get(&key) else {
             return Lookup::Miss;
         };
-        match decode(&value).into_iter().find(|e| e.fp == fp) {
-            Some(e) if e.expiry > now() => Lookup::Hit(e.lane),
+        let entry = find(&value, fp);
+        match entry {
+            Some(e) if e.expiry > now() => Lookup::Hit(e.lane.to_string()),
             Some(_) => Lookup::Expired,
             None => Lookup::Miss,
         }
@@ -122,17 +127,10 @@ impl Table {
         let (key, fp) = self.locate(trace_id);
         let expiry = now.saturating_add(self.ttl);
         for _ in 0..ATTEMPTS {
-            let (mut entries, cas) = match store.get(&key) {
-                Some((value, cas)) => (decode(&value), cas),
-                None => (Vec::new(), 0),
-            };
-            entries.truncate(self.ways as usize);
+            let (value, cas) = store.get(&key).unwrap_or_default();
+            let mut entries: Vec<Entry> = decode(&value).take(self.ways as usize).collect();
             let mut out = Recorded::default();
-            let fresh = Entry {
-                fp,
-                expiry,
-                lane: lane.to_string(),
-            };
+            let fresh = Entry { fp, expiry, lane };
             if let Some(e) = entries.iter_mut().find(|e| e.fp == fp) {
                 if e.lane == lane && e.expiry >= now.saturating_add(self.ttl / 2) {
                     return out;
@@ -149,7 +147,7 @@ impl Table {
                 }
                 *victim = fresh;
             }
-            if store.set(&key, encode(&entries).as_bytes(), cas) {
+            if store.set(&key, &encode(&entries), cas) {
                 // A first write (CAS 0) is unconditional: two workers creating
                 // the same bucket at once can overwrite each other, so check
                 // that ours survived and merge again if not.
@@ -171,7 +169,7 @@ impl Table {
     fn holds(&self, store: &dyn Store, key: &str, fp: u64) -> bool {
         store
             .get(key)
-            .is_some_and(|(value, _)| decode(&value).iter().any(|e| e.fp == fp))
+            .is_some_and(|(value, _)| find(&value, fp).is_some())
     }
 }
 
@@ -197,28 +195,89 @@ pub fn entries(store: &dyn Store) -> u64 {
         .unwrap_or(0)
 }
 
-fn encode(entries: &[Entry]) -> String {
-    entries
-        .iter()
-        .map(|e| format!("{:016x},{},{}", e.fp, e.expiry, e.lane))
-        .collect::<Vec<_>>()
-        .join(";")
+/// `<fp as 16 hex digits>,<expiry>,<lane>` joined by `;`, written byte by
+/// byte: `format!` costs the filter thousands of wasm instructions per bucket.
+fn encode(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.len() * 40);
+    for (i, e) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        for shift in (0..16).rev() {
+            let digit = (e.fp >> (shift * 4)) & 0xf;
+            out.push(digit_char(digit));
+        }
+        out.push(b',');
+        push_decimal(&mut out, e.expiry);
+        out.push(b',');
+        out.extend_from_slice(e.lane.as_bytes());
+    }
+    out
 }
 
-/// Malformed entries (which only another version could write) are dropped.
-fn decode(value: &[u8]) -> Vec<Entry> {
-    let Ok(text) = std::str::from_utf8(value) else {
-        return Vec::new();
-    };
-    text.split(';')
-        .filter_map(|e| {
-            let mut f = e.splitn(3, ',');
-            let fp = u64::from_str_radix(f.next()?, 16).ok()?;
-            let expiry = f.next()?.parse().ok()?;
-            let lane = f.next()?.to_string();
-            Some(Entry { fp, expiry, lane })
-        })
-        .collect()
+/// The lowercase digit of `d` (< 16).
+fn digit_char(d: u64) -> u8 {
+    let d = (d & 0xf) as u8;
+    if d < 10 {
+        b'0' + d
+    } else {
+        b'a' + d - 10
+    }
+}
+
+fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let start = out.len();
+    let mut n = n;
+    loop {
+        out.push(digit_char(n % 10));
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if let Some(digits) = out.get_mut(start..) {
+        digits.reverse();
+    }
+}
+
+/// The bucket's entries; malformed ones (which only another version could
+/// write) are skipped. Parsed byte by byte: `str::split` and `parse` cost the
+/// filter thousands of wasm instructions per bucket.
+fn decode(value: &[u8]) -> impl Iterator<Item = Entry<'_>> {
+    value.split(|b| *b == b';').filter_map(entry)
+}
+
+/// The entry of fingerprint `fp`: only its fingerprint is parsed of the others.
+fn find(value: &[u8], fp: u64) -> Option<Entry<'_>> {
+    value
+        .split(|b| *b == b';')
+        .filter(|e| number(e, 16).is_some_and(|(f, _)| f == fp))
+        .find_map(entry)
+}
+
+fn entry(text: &[u8]) -> Option<Entry<'_>> {
+    let (fp, rest) = number(text, 16)?;
+    let (expiry, lane) = number(rest, 10)?;
+    let lane = std::str::from_utf8(lane).ok()?;
+    Some(Entry { fp, expiry, lane })
+}
+
+/// The number (lowercase digits in `radix` 10 or 16) before the first `,`
+/// of `field`, and what follows that comma. At most 16 digits: no overflow
+/// to check (a checked multiply is a 128-bit one in wasm, on every digit).
+fn number(field: &[u8], radix: u64) -> Option<(u64, &[u8])> {
+    let mut n: u64 = 0;
+    for (i, c) in field.iter().enumerate() {
+        let digit = match c {
+            b',' if i > 0 => return Some((n, field.get(i + 1..)?)),
+            _ if i >= 16 => return None,
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' if radix == 16 => c - b'a' + 10,
+            _ => return None,
+        };
+        n = n.wrapping_mul(radix).wrapping_add(u64::from(digit));
+    }
+    None
 }
 
 /// An in-memory `Store` with Envoy's CAS semantics, for the native tests.
@@ -442,6 +501,37 @@ mod tests {
         assert_eq!(t.lookup(&s, "mine", 101), Lookup::Hit("grey".into()));
         let value = s.inner.get(&Table::bucket_key(0)).unwrap().0;
         assert!(String::from_utf8(value).unwrap().contains(",999999,blue"));
+    }
+
+    #[test]
+    fn encoding_is_the_documented_layout() {
+        let entries = [
+            Entry {
+                fp: 0x00ab_cdef_0123_4567,
+                expiry: 1_700_000_060,
+                lane: "grey",
+            },
+            Entry {
+                fp: u64::MAX,
+                expiry: 0,
+                lane: "blue",
+            },
+        ];
+        let text = String::from_utf8(encode(&entries)).unwrap();
+        let want = entries
+            .iter()
+            .map(|e| format!("{:016x},{},{}", e.fp, e.expiry, e.lane))
+            .collect::<Vec<_>>()
+            .join(";");
+        assert_eq!(text, want);
+        assert_eq!(decode(text.as_bytes()).collect::<Vec<_>>(), entries);
+        let mixed = format!("x,1,grey;{text};1,,grey;1,2;10000000000000000,1,grey;;+1,1,grey");
+        assert_eq!(decode(mixed.as_bytes()).collect::<Vec<_>>(), entries);
+        assert_eq!(Table::bucket_key(0), "grey-chain/t/0");
+        assert_eq!(
+            Table::bucket_key(u32::MAX),
+            format!("grey-chain/t/{}", u32::MAX)
+        );
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn every_overlay_renders_and_validates() {
     for overlay in &overlays {
         let docs = rendered(overlay);
         let kinds = |k: &str| docs.iter().filter(|d| d["kind"] == k).count();
-        assert_eq!(kinds("WasmPlugin"), 5, "{}", overlay.display());
+        assert_eq!(kinds("WasmPlugin"), 6, "{}", overlay.display());
         assert_eq!(kinds("Gateway"), 1);
         assert!(kinds("VirtualService") >= 2 && kinds("DestinationRule") >= 1);
         let problems = validate::check_resources(&docs, schemas());
@@ -111,9 +111,33 @@ fn wasm_plugins_are_ordered_and_placed_as_documented() {
         plugin("kfaas-system", "jwt-auth")["spec"]["selector"],
         "faas-router and jwt-auth share the kfaas gateway"
     );
-    let sidecar = &plugin("istio-system", "grey-chain-sidecar")["spec"];
-    assert_eq!(sidecar["match"][0]["mode"], "CLIENT_AND_SERVER");
-    assert_eq!(sidecar["pluginConfig"]["mode"], "sidecar");
+    // grey-chain's sidecar mode: one plugin per direction, each pinned to the
+    // listeners its match selects, the same image and settings otherwise (the
+    // two share one correlation table: README of wasmplugins).
+    let inbound = &plugin("istio-system", "grey-chain-sidecar-inbound")["spec"];
+    let outbound = &plugin("istio-system", "grey-chain-sidecar-outbound")["spec"];
+    for (spec, mode, direction) in [
+        (inbound, "SERVER", "inbound"),
+        (outbound, "CLIENT", "outbound"),
+    ] {
+        assert_eq!(spec["match"], serde_json::json!([{"mode": mode}]));
+        assert_eq!(spec["pluginConfig"]["mode"], "sidecar");
+        assert_eq!(spec["pluginConfig"]["sidecar"]["direction"], direction);
+    }
+    let shared = |spec: &Value| {
+        let mut spec = spec.clone();
+        spec.as_object_mut().unwrap().remove("match");
+        spec["pluginConfig"]["sidecar"]
+            .as_object_mut()
+            .unwrap()
+            .remove("direction");
+        spec
+    };
+    assert_eq!(
+        shared(inbound),
+        shared(outbound),
+        "the sidecar plugins differ only in match and sidecar.direction"
+    );
     let gateway = &plugin("istio-system", "grey-chain-gateway")["spec"];
     assert_eq!(gateway["pluginConfig"]["mode"], "gateway");
     assert_eq!(
