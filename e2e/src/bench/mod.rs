@@ -240,6 +240,19 @@ pub struct ScenarioResult {
     pub outcome: Result<Vec<VariantResult>>,
 }
 
+/// Other builds of a module to measure side by side with the one in dist/
+/// (before/after a change), from `env_var` = `"label=path.wasm,…"`.
+pub fn extra_modules(env_var: &str) -> Vec<(String, std::path::PathBuf)> {
+    std::env::var(env_var)
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|m| {
+            let (label, path) = m.split_once('=')?;
+            Some((label.trim().to_owned(), path.trim().into()))
+        })
+        .collect()
+}
+
 pub fn median(xs: &[f64]) -> f64 {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(|a, b| a.total_cmp(b));

@@ -47,34 +47,28 @@ fn envoy(direction: Option<Direction>) -> EnvoyConfig {
 }
 
 fn wasm(config: &'static str, direction: Option<Direction>) -> Variant {
-    wasm_module(
-        "grey-chain (wasm)",
-        crate::dist("grey_chain"),
-        config,
-        direction,
-    )
+    let name = match direction {
+        None => "grey-chain (wasm)",
+        // One WasmPlugin on both listeners: the direction is read per request.
+        Some(_) => "grey-chain, one plugin for both directions (wasm)",
+    };
+    wasm_module(name, crate::dist("grey_chain"), config, direction)
 }
 
+/// What the manifests deploy: one WasmPlugin per direction, each pinned.
 fn pinned(config: &'static str, direction: Direction) -> Variant {
-    wasm_module(
-        "grey-chain, direction pinned (wasm)",
-        crate::dist("grey_chain"),
-        config,
-        Some(direction),
-    )
+    let name = match direction {
+        Direction::Inbound => "grey-chain-sidecar-inbound, `sidecar.direction: inbound` (wasm)",
+        Direction::Outbound => "grey-chain-sidecar-outbound, `sidecar.direction: outbound` (wasm)",
+    };
+    wasm_module(name, crate::dist("grey_chain"), config, Some(direction))
 }
 
 /// Other builds of the module to measure side by side with `dist/grey_chain.wasm`
-/// (before/after a change): `BENCH_GREY_CHAIN_MODULES="label=path.wasm,…"`.
+/// (before/after a change): `BENCH_GREY_CHAIN_MODULES="label=path.wasm,…"`. In
+/// the sidecar scenarios they run with the direction pinned, as deployed.
 fn extra_modules() -> Vec<(String, std::path::PathBuf)> {
-    std::env::var("BENCH_GREY_CHAIN_MODULES")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|m| {
-            let (label, path) = m.split_once('=')?;
-            Some((label.trim().to_owned(), path.trim().into()))
-        })
-        .collect()
+    crate::bench::extra_modules("BENCH_GREY_CHAIN_MODULES")
 }
 
 fn with_extra_modules(
@@ -236,18 +230,18 @@ pub fn scenarios() -> Vec<Scenario> {
             .variant(wasm(GATEWAY_CONFIG, None).lua(users).expect_status(NORMAL))
             .variant(floor(None).lua(users).expect_status(NORMAL)), GATEWAY_CONFIG, None, users, NORMAL),
         with_extra_modules(Scenario::new("grey-chain", "sidecar inbound: remember the lane")
-            .notes("Inbound listener: every request carries `x-grey: grey` and a new trace id, so every request writes the correlation table (shared data, CAS). The Lua peer writes a bounded per-worker Lua table (it cannot share with the outbound listener). \"direction pinned\" is the module with `sidecar.direction: inbound` (no listener-direction property read per request); the wasm floor is the module in gateway mode with no rules.")
+            .notes("Inbound listener: every request carries `x-grey: grey` and a new trace id, so every request writes the correlation table (shared data, CAS). The Lua peer writes a bounded per-worker Lua table (it cannot share with the outbound listener). `grey-chain-sidecar-inbound` is what the manifests deploy on the inbound listener: a WasmPlugin matching SERVER with `sidecar.direction: inbound` (no listener-direction property read per request); \"one plugin for both directions\" is a single CLIENT_AND_SERVER plugin, which reads it on every request. The wasm floor is the module in gateway mode with no rules.")
             .variant(baseline(Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL))
             .variant(lua(LUA_INBOUND, Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL))
             .variant(wasm(SIDECAR_CONFIG, Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL))
             .variant(pinned(SIDECAR_INBOUND_PINNED, Direction::Inbound).lua(&inbound).expect_status(NORMAL))
-            .variant(floor(Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL)), SIDECAR_CONFIG, Some(Direction::Inbound), &inbound, NORMAL),
+            .variant(floor(Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL)), SIDECAR_INBOUND_PINNED, Some(Direction::Inbound), &inbound, NORMAL),
         with_extra_modules(Scenario::new("grey-chain", "sidecar outbound: restore the lane")
-            .notes("Outbound listener of a pod labelled `type: grey`: each request has a new trace id, so the table lookup misses and the pod's lane is set (tag + baggage + route re-selection): the full outbound path. \"direction pinned\" is the module with `sidecar.direction: outbound`.")
+            .notes("Outbound listener of a pod labelled `type: grey`: each request has a new trace id, so the table lookup misses and the pod's lane is set (tag + baggage + route re-selection): the full outbound path. `grey-chain-sidecar-outbound` is what the manifests deploy on the outbound listeners (CLIENT, `sidecar.direction: outbound`); \"one plugin for both directions\" reads the listener direction on every request.")
             .variant(baseline(Some(Direction::Outbound)).lua(&outbound).expect_status(NORMAL))
             .variant(lua(LUA_OUTBOUND, Some(Direction::Outbound)).lua(&outbound))
             .variant(wasm(SIDECAR_CONFIG, Some(Direction::Outbound)).lua(&outbound))
             .variant(pinned(SIDECAR_OUTBOUND_PINNED, Direction::Outbound).lua(&outbound))
-            .variant(floor(Some(Direction::Outbound)).lua(&outbound).expect_status(NORMAL)), SIDECAR_CONFIG, Some(Direction::Outbound), &outbound, 200),
+            .variant(floor(Some(Direction::Outbound)).lua(&outbound).expect_status(NORMAL)), SIDECAR_OUTBOUND_PINNED, Some(Direction::Outbound), &outbound, 200),
     ]
 }
