@@ -128,21 +128,18 @@ fn inbound_and_outbound_share_the_table() {
             outbound_lane(&envoy, &[("traceparent", TP_OTHER)]),
             "normal"
         );
-        let stat = |name: &str| {
-            envoy
-                .stat(&format!("wasmcustom.grey_chain.{name}"))
-                .unwrap_or(0)
-        };
+        // `None` when the stat is missing: a misnamed metric must fail, not read 0.
+        let stat = |name: &str| envoy.stat(&format!("wasmcustom.grey_chain.{name}"));
         let by_correlation = u64::from(restored == "grey");
         assert_eq!(
             stat("sidecar.outbound.by_correlation"),
-            by_correlation,
+            Some(by_correlation),
             "{case}"
         );
-        assert_eq!(stat("sidecar.inbound.recorded"), 1, "{case}");
-        assert_eq!(stat("sidecar.direction_mismatch"), 0, "{case}");
+        assert_eq!(stat("sidecar.inbound.recorded"), Some(1), "{case}");
+        assert_eq!(stat("sidecar.direction_mismatch"), Some(0), "{case}");
         if restored == "grey" {
-            assert_eq!(stat("correlation.entries"), 1, "{case}");
+            assert_eq!(stat("correlation.entries"), Some(1), "{case}");
         }
     }
 }

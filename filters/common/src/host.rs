@@ -12,7 +12,7 @@
 //! set, on real Envoy.
 
 use proxy_wasm::hostcalls;
-use proxy_wasm::types::{LogLevel, MapType, MetricType, Status};
+use proxy_wasm::types::{LogLevel, MapType, MetricType};
 
 /// Logs a panic through `proxy_log` before the VM aborts, so the operator sees
 /// why requests started failing instead of a bare wasm trap.
@@ -69,8 +69,11 @@ pub fn request_header_map() -> Vec<u8> {
             map_type: MapType,
             return_map_data: *mut *mut u8,
             return_map_size: *mut usize,
-        ) -> Status;
+        ) -> u32;
     }
+    // The status as a plain integer: a code the `Status` enum does not list
+    // must not become an invalid enum value.
+    const OK: u32 = 0;
     let mut data: *mut u8 = std::ptr::null_mut();
     let mut size: usize = 0;
     // SAFETY: the same import and ownership transfer as the SDK's
@@ -79,7 +82,7 @@ pub fn request_header_map() -> Vec<u8> {
     // `size`), which become ours.
     unsafe {
         match proxy_get_header_map_pairs(MapType::HttpRequestHeaders, &mut data, &mut size) {
-            Status::Ok if !data.is_null() => Vec::from_raw_parts(data, size, size),
+            OK if !data.is_null() => Vec::from_raw_parts(data, size, size),
             _ => Vec::new(),
         }
     }

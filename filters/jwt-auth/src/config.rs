@@ -446,7 +446,7 @@ fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
     } else {
         json
     };
-    let doc: Value = match serde_json::from_slice(text) {
+    let doc = match crate::strict_json::from_slice(text) {
         Ok(v) => v,
         Err(e) => {
             errors.add("(root)", e.to_string());
@@ -993,6 +993,23 @@ mod tests {
         assert_eq!(c.jwt_rules[0].clock_skew_seconds, 60);
         assert_eq!(c.default_requirement, Requirement::Required);
         assert_eq!(c.cache_max_entries, DEFAULT_CACHE_ENTRIES);
+    }
+
+    #[test]
+    fn a_field_given_twice_is_refused_not_last_wins() {
+        let got = parse(
+            format!(
+                r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}],"defaultRequirement":"required","defaultRequirement":"none"}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(got.fields(), vec!["(root)"]);
+        assert!(
+            got.to_string()
+                .contains("duplicate key `defaultRequirement`"),
+            "{got}"
+        );
     }
 
     #[test]

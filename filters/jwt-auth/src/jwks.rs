@@ -111,7 +111,7 @@ impl std::fmt::Display for Problem {
 pub fn parse(json: &[u8]) -> (KeySet, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut set = KeySet::default();
-    let doc: Value = match serde_json::from_slice(json) {
+    let doc = match crate::strict_json::from_slice(json) {
         Ok(v) => v,
         Err(e) => {
             problems.push(problem("", format!("not JSON: {e}")));

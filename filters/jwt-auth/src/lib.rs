@@ -14,6 +14,7 @@ pub mod remote;
 pub mod requirement;
 pub mod response;
 pub mod rsa;
+pub mod strict_json;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]

@@ -198,7 +198,21 @@ pub fn attacks(rsa: &Key, ec: &Key) -> Vec<(&'static str, String)> {
         b64(&[0u8; 64])
     );
     let other = p256();
+    // Validly signed, but a name given twice: one JWT library reads the first
+    // copy, another the last. Refused (RFC 7515 4, RFC 7519 4).
+    let raw = |header: &str, payload: &str| {
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+        format!("{input}.{}", b64(&rsa.sign("RS256", input.as_bytes())))
+    };
+    let claims_text = c.to_string();
+    let dup_claim = raw(
+        r#"{"alg":"RS256","kid":"rsa"}"#,
+        &claims_text.replacen('{', r#"{"sub":"admin","#, 1),
+    );
+    let dup_header = raw(r#"{"alg":"RS256","kid":"ec","kid":"rsa"}"#, &claims_text);
     vec![
+        ("claim name given twice", dup_claim),
+        ("header parameter given twice", dup_header),
         (
             "alg none, no signature",
             format!("{}.{}.", enc(&json!({"alg": "none"})), enc(&c)),
