@@ -52,6 +52,19 @@ pub struct Key {
     secret: Vec<u8>,
 }
 
+/// The private key file goes with its key, and the process's key directory
+/// with its last key: nothing secret is left in the temp directory.
+impl Drop for Key {
+    fn drop(&mut self) {
+        if let Some(pem) = &self.pem {
+            let _ = std::fs::remove_file(pem);
+            if let Some(dir) = pem.parent() {
+                let _ = std::fs::remove_dir(dir); // fails while other keys remain
+            }
+        }
+    }
+}
+
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 impl Key {
