@@ -96,3 +96,53 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -
         body: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }
+
+/// Sends one raw HTTP/1.1 GET to 127.0.0.1:`port` (bytes exactly as given, so header values
+/// that are not UTF-8 and unnormalized paths reach Envoy) and returns the
+/// status and body.
+pub fn raw_get(port: u16, path: &str, headers: &[(&str, &[u8])]) -> Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut req = format!("GET {path} HTTP/1.1\r\nhost: svc\r\nconnection: close\r\n").into_bytes();
+    for (name, value) in headers {
+        req.extend_from_slice(name.as_bytes());
+        req.extend_from_slice(b": ");
+        req.extend_from_slice(value);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"\r\n");
+    s.write_all(&req)?;
+    // Read up to the end of the body by content-length: Envoy closes a
+    // connection after a local reply only after its delayed-close timeout.
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let text = loop {
+        let n = s.read(&mut chunk)?;
+        out.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let complete = text.split_once("\r\n\r\n").is_some_and(|(head, body)| {
+            head.lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok())
+                .is_some_and(|len| body.len() >= len)
+        });
+        if n == 0 || complete {
+            break text;
+        }
+    };
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no status line in {text:?}"))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Ok((status, body))
+}

@@ -243,31 +243,8 @@ fn pod_label_seeds_the_lane_and_direction_is_read() {
 
 type RawHeaders<'a> = &'a [(&'a str, &'a [u8])];
 
-/// One HTTP/1.1 request written byte for byte (header values that are not
-/// UTF-8, which the `http` helper cannot send); returns (status, body).
 fn raw_get(port: u16, headers: RawHeaders) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut req = b"GET / HTTP/1.1\r\nhost: svc\r\nconnection: close\r\n".to_vec();
-    for (name, value) in headers {
-        req.extend_from_slice(name.as_bytes());
-        req.extend_from_slice(b": ");
-        req.extend_from_slice(value);
-        req.extend_from_slice(b"\r\n");
-    }
-    req.extend_from_slice(b"\r\n");
-    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    conn.write_all(&req).unwrap();
-    let mut out = Vec::new();
-    conn.read_to_end(&mut out).unwrap();
-    let text = String::from_utf8_lossy(&out);
-    let status = text
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {text}"));
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, body.to_string())
+    e2e::http::raw_get(port, "/", headers).unwrap()
 }
 
 /// A header value that is not UTF-8 (HTTP allows bytes 0x80-0xFF) once

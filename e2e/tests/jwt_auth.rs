@@ -207,56 +207,6 @@ fn no_keys_yet_is_503_until_the_jwks_server_comes_back() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends one raw HTTP/1.1 request (bytes exactly as given, so header values
-/// that are not UTF-8 and unnormalized paths reach Envoy) and returns the
-/// status and body.
-fn raw(envoy: &Envoy, path: &str, headers: &[(&str, &[u8])]) -> anyhow::Result<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", envoy.port()))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut req = format!("GET {path} HTTP/1.1\r\nhost: svc\r\nconnection: close\r\n").into_bytes();
-    for (name, value) in headers {
-        req.extend_from_slice(name.as_bytes());
-        req.extend_from_slice(b": ");
-        req.extend_from_slice(value);
-        req.extend_from_slice(b"\r\n");
-    }
-    req.extend_from_slice(b"\r\n");
-    s.write_all(&req)?;
-    // Read up to the end of the body by content-length: Envoy closes a
-    // connection after a local reply only after its delayed-close timeout.
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let text = loop {
-        let n = s.read(&mut chunk)?;
-        out.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        let text = String::from_utf8_lossy(&out).into_owned();
-        let complete = text.split_once("\r\n\r\n").is_some_and(|(head, body)| {
-            head.lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().to_string())
-                })
-                .and_then(|v| v.parse::<usize>().ok())
-                .is_some_and(|len| body.len() >= len)
-        });
-        if n == 0 || complete {
-            break text;
-        }
-    };
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no status line in {text:?}"))?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    Ok((status, body))
-}
-
 /// Envoy with a rule that reads the header and a cookie, forwards the token,
 /// and lets `/faas/api/public/` pass without one; and a valid bearer value.
 fn hostile_setup() -> anyhow::Result<(Envoy, Upstream, String)> {
@@ -281,20 +231,21 @@ fn hostile_setup() -> anyhow::Result<(Envoy, Upstream, String)> {
 fn header_values_that_are_not_utf8_do_not_kill_the_vm() -> anyhow::Result<()> {
     let (envoy, _echo, auth) = hostile_setup()?;
     // The echo upstream cannot take such a value, so this one is refused.
-    let (status, body) = raw(&envoy, "/api", &[("x-name", b"caf\xe9")])?;
+    let (status, body) = http::raw_get(envoy.port(), "/api", &[("x-name", b"caf\xe9")])?;
     assert_eq!(status, 401, "{body}");
     assert!(body.contains(r#""reason":"missing""#), "{body}");
-    let (status, body) = raw(
-        &envoy,
+    let (status, body) = http::raw_get(
+        envoy.port(),
         "/faas/api/public/x",
         &[("authorization", b"Bearer \xe9")],
     )?;
     assert_eq!(status, 401, "{body}");
     assert!(body.contains(r#""reason":"malformed""#), "{body}");
     // Still alive and verifying.
-    let (status, body) = raw(&envoy, "/api", &[("authorization", auth.as_bytes())])?;
+    let (status, body) =
+        http::raw_get(envoy.port(), "/api", &[("authorization", auth.as_bytes())])?;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(raw(&envoy, "/api", &[])?.0, 401);
+    assert_eq!(http::raw_get(envoy.port(), "/api", &[])?.0, 401);
     Ok(())
 }
 
@@ -306,10 +257,10 @@ fn dot_segments_cannot_reach_a_laxer_rule() -> anyhow::Result<()> {
         "/faas/api/public/%2e%2e/a/secret",
         "/faas/api/public//../a/secret",
     ] {
-        let (status, body) = raw(&envoy, path, &[])?;
+        let (status, body) = http::raw_get(envoy.port(), path, &[])?;
         assert_eq!(status, 401, "{path}: {body}");
     }
-    let (status, body) = raw(&envoy, "/faas/api/public/..%2fa", &[])?;
+    let (status, body) = http::raw_get(envoy.port(), "/faas/api/public/..%2fa", &[])?;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains(r#""reason":"encoded_slash""#), "{body}");
     Ok(())
@@ -318,14 +269,14 @@ fn dot_segments_cannot_reach_a_laxer_rule() -> anyhow::Result<()> {
 #[test]
 fn a_second_cookie_or_token_header_cannot_smuggle_a_token() -> anyhow::Result<()> {
     let (envoy, _echo, auth) = hostile_setup()?;
-    let (status, body) = raw(
-        &envoy,
+    let (status, body) = http::raw_get(
+        envoy.port(),
         "/faas/api/public/x",
         &[("cookie", b"a=1"), ("cookie", b"token=forged")],
     )?;
     assert_eq!(status, 401, "{body}");
-    let (status, body) = raw(
-        &envoy,
+    let (status, body) = http::raw_get(
+        envoy.port(),
         "/faas/api/public/x",
         &[
             ("authorization", auth.as_bytes()),

@@ -5,10 +5,9 @@
 use crate::config::{self, Config, Mode};
 use crate::direction::Resolver;
 use crate::gateway::{self, Decision};
-use crate::headers::Headers;
+use crate::headers::{Edits, Headers};
 use crate::sidecar::{self, Direction, Via};
 use crate::table::{self, Recorded, Store, Table};
-use filters_common::header_map;
 use filters_common::host::{Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
@@ -156,27 +155,16 @@ impl RootContext for Root {
 #[derive(Default)]
 struct HostHeaders {
     map: OnceCell<Vec<u8>>,
-    /// Headers this filter set (`Some`) or removed (`None`), latest last.
-    edits: Vec<(String, Option<String>)>,
+    edits: Edits,
 }
 
 impl HostHeaders {
     /// The value of `name`: `None` absent, `Some(None)` not UTF-8.
     fn lookup(&self, name: &str) -> Option<Option<Cow<'_, str>>> {
-        if let Some((_, edited)) = self.edits.iter().rev().find(|(k, _)| k == name) {
-            return edited.as_deref().map(|v| Some(Cow::Borrowed(v)));
-        }
-        header_map::lookup(
-            self.map
-                .get_or_init(filters_common::host::request_header_map),
-            name,
-        )
-    }
-
-    fn edit(&mut self, name: &str, value: Option<&str>) {
-        self.edits.retain(|(k, _)| k != name);
-        self.edits
-            .push((name.to_string(), value.map(str::to_string)));
+        let map = self
+            .map
+            .get_or_init(filters_common::host::request_header_map);
+        self.edits.lookup(map, name)
     }
 }
 
@@ -189,11 +177,11 @@ impl Headers for HostHeaders {
     }
     fn set(&mut self, name: &str, value: &str) {
         let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, Some(value));
-        self.edit(name, Some(value));
+        self.edits.record(name, Some(value));
     }
     fn remove(&mut self, name: &str) {
         let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
-        self.edit(name, None);
+        self.edits.record(name, None);
     }
 }
 

@@ -1,6 +1,9 @@
 //! The request headers a decision reads and edits, so the decision logic is
 //! plain Rust: the glue implements this with proxy-wasm host calls.
 
+use filters_common::header_map;
+use std::borrow::Cow;
+
 pub trait Headers {
     /// The value of `name` (lowercase; pseudo-headers such as `:path`
     /// included). A value that is not UTF-8 reads as absent.
@@ -12,37 +15,38 @@ pub trait Headers {
     fn remove(&mut self, name: &str);
 }
 
-/// Request headers, one entry per name; `None` is a value that is not UTF-8.
-pub type Joined = Vec<(String, Option<String>)>;
+/// This filter's own header edits, latest last: the host's serialized map is
+/// read once, and what the filter set (`Some`) or removed (`None`) since is
+/// looked up here first (the glue also writes each edit to the host).
+#[derive(Debug, Default, Clone)]
+pub struct Edits(Vec<(String, Option<String>)>);
 
-/// Joins repeated headers as HTTP allows (`; ` for cookies, `,` otherwise), so
-/// a duplicated tag is not a lane. One non-UTF-8 part makes the whole value
-/// unreadable: the host's raw bytes never become a `String` unchecked.
-pub fn join(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Joined {
-    let mut joined: Joined = Vec::new();
-    for (name, bytes) in pairs {
-        let value = String::from_utf8(bytes).ok();
-        match joined.iter_mut().find(|(k, _)| *k == name) {
-            Some((_, slot)) => {
-                *slot = match (slot.take(), value) {
-                    (Some(mut v), Some(more)) => {
-                        v.push_str(if name == "cookie" { "; " } else { "," });
-                        v.push_str(&more);
-                        Some(v)
-                    }
-                    _ => None,
-                }
-            }
-            None => joined.push((name, value)),
+impl Edits {
+    /// The value of `name` in `map` after the edits, repeated headers joined
+    /// (`filters_common::header_map::lookup`): `None` absent, `Some(None)` not
+    /// UTF-8, so a duplicated tag is not a lane and raw bytes never become a
+    /// `String` unchecked.
+    pub fn lookup<'a>(&'a self, map: &'a [u8], name: &str) -> Option<Option<Cow<'a, str>>> {
+        match self.0.iter().rev().find(|(k, _)| k == name) {
+            Some((_, edited)) => edited.as_deref().map(|v| Some(Cow::Borrowed(v))),
+            None => header_map::lookup(map, name),
         }
     }
-    joined
+
+    pub fn record(&mut self, name: &str, value: Option<&str>) {
+        self.0.retain(|(k, _)| k != name);
+        self.0.push((name.to_string(), value.map(str::to_string)));
+    }
 }
 
-/// An in-memory header map for the native tests.
+/// An in-memory request for the native tests: a serialized map, as the host
+/// hands it over, and the edits, as the glue keeps them.
 #[cfg(test)]
 #[derive(Debug, Default, Clone)]
-pub struct MapHeaders(pub Joined);
+pub struct MapHeaders {
+    map: Vec<u8>,
+    edits: Edits,
+}
 
 #[cfg(test)]
 impl MapHeaders {
@@ -56,27 +60,29 @@ impl MapHeaders {
     }
 
     pub fn bytes(pairs: &[(&str, &[u8])]) -> Self {
-        MapHeaders(join(pairs.iter().map(|(k, v)| (k.to_string(), v.to_vec()))))
+        MapHeaders {
+            map: header_map::serialize(pairs),
+            edits: Edits::default(),
+        }
     }
 }
 
 #[cfg(test)]
 impl Headers for MapHeaders {
     fn get(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.clone())
+        self.edits
+            .lookup(&self.map, name)
+            .flatten()
+            .map(Cow::into_owned)
     }
     fn unreadable(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, v)| k == name && v.is_none())
+        matches!(self.edits.lookup(&self.map, name), Some(None))
     }
     fn set(&mut self, name: &str, value: &str) {
-        self.remove(name);
-        self.0.push((name.to_string(), Some(value.to_string())));
+        self.edits.record(name, Some(value));
     }
     fn remove(&mut self, name: &str) {
-        self.0.retain(|(k, _)| k != name);
+        self.edits.record(name, None);
     }
 }
 
@@ -97,32 +103,22 @@ mod tests {
         assert!(!h.unreadable("x-grey") && !h.unreadable("absent"));
     }
 
-    /// The glue looks headers up in the host's serialized map
-    /// (`filters_common::header_map::lookup`): it must read what `join` reads.
     #[test]
-    fn the_serialized_map_reads_like_joined() {
-        use filters_common::header_map::{lookup, serialize};
-        let pairs: [(&str, &[u8]); 8] = [
-            (":path", b"/"),
-            ("x-grey", b"grey"),
-            ("cookie", b"a=1"),
-            ("x-grey", b"blue"),
-            ("cookie", b"b=2"),
-            ("baggage", b"lane=grey"),
-            ("baggage", b"x=\xe9"),
-            ("empty", b""),
-        ];
-        let map = serialize(&pairs);
-        let joined = MapHeaders::bytes(&pairs);
-        for name in [":path", "x-grey", "cookie", "baggage", "empty", "absent"] {
-            let want = joined
-                .0
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone());
-            let got = lookup(&map, name).map(|v| v.map(|v| v.into_owned()));
-            assert_eq!(got, want, "{name}");
-        }
+    fn edits_override_the_map_latest_first() {
+        let mut h = MapHeaders::bytes(&[("x-grey", b"\xff"), ("baggage", b"a=1")]);
+        h.set("x-grey", "grey");
+        assert_eq!(h.get("x-grey").as_deref(), Some("grey"));
+        assert!(
+            !h.unreadable("x-grey"),
+            "the unreadable client copy is replaced"
+        );
+        h.remove("baggage");
+        assert_eq!(h.get("baggage"), None);
+        assert!(!h.unreadable("baggage"));
+        h.set("baggage", "lane=grey");
+        h.remove("x-grey");
+        assert_eq!(h.get("baggage").as_deref(), Some("lane=grey"));
+        assert_eq!(h.get("x-grey"), None);
     }
 
     #[test]
