@@ -13,7 +13,7 @@ export DIST_DIR := $(CURDIR)/dist
 WASM_TARGET := wasm32-wasip1
 FILTERS := jwt-auth faas-router grey-chain
 FILTER_CRATES := $(foreach f,$(FILTERS),-p $(f))
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-multivalue --enable-reference-types
+WASM_OPT_FLAGS := -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-multivalue --enable-reference-types
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 ifeq ($(NEXTEST),yes)
 TEST_RUN := cargo nextest run --workspace --no-fail-fast

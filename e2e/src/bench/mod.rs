@@ -71,12 +71,22 @@ impl Variant {
     /// Our module (`filter` like `jwt-auth`, `module` like `jwt_auth`) in istiod's shape with
     /// `config_json`, in front of a 200 `direct_response`.
     pub fn wasm(filter: &str, module: &str, config_json: &str) -> Self {
-        let (filter_name, path, json) = (
-            filter.to_owned(),
-            crate::dist(module),
-            config_json.to_owned(),
-        );
-        Variant::new(Kind::Wasm, &format!("{filter} (wasm)"), move || {
+        Self::wasm_build(filter, "", crate::dist(module), config_json)
+    }
+
+    /// `wasm` with another build of the module (`label` tells it apart).
+    pub fn wasm_build(
+        filter: &str,
+        label: &str,
+        path: std::path::PathBuf,
+        config_json: &str,
+    ) -> Self {
+        let name = match label {
+            "" => format!("{filter} (wasm)"),
+            _ => format!("{filter} {label} (wasm)"),
+        };
+        let (filter_name, json) = (filter.to_owned(), config_json.to_owned());
+        Variant::new(Kind::Wasm, &name, move || {
             let f = crate::WasmFilter::new(&filter_name, "istio-system", &path)
                 .config_json(json.clone());
             EnvoyConfig::new().filter(f).direct_response(200, "ok")

@@ -2,7 +2,8 @@
 //!
 //! `bench [--out BENCHMARKS.md] [--only <filter or scenario substring>]`
 //! Environment: BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONNECTIONS (10), BENCH_STARTS (3);
-//! BENCH_GREY_CHAIN_MODULES="label=path.wasm,…" adds other grey-chain builds side by side.
+//! BENCH_GREY_CHAIN_MODULES / BENCH_FAAS_ROUTER_MODULES / BENCH_JWT_AUTH_MODULES="label=path.wasm,…"
+//! add other builds of that filter side by side.
 //! Each round also records the Envoy process's CPU time per request (`bench::cpu`).
 
 use anyhow::{bail, Context, Result};

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod es256;
 pub mod extract;
 pub mod jwks;
+pub mod montgomery;
 pub mod remote;
 pub mod requirement;
 pub mod response;

@@ -32,18 +32,7 @@ fn tokens(key: &Key, alg: &str, count: usize) -> Vec<String> {
 }
 
 fn passes(h: &mut Host, token: &str) -> bool {
-    let auth = format!("Bearer {token}");
-    let mut s = h.stream();
-    let action = s.request_headers(
-        &[
-            (":method", "GET"),
-            (":scheme", "https"),
-            (":path", "/x"),
-            (":authority", "api.example.com"),
-            ("authorization", &auth),
-        ],
-        true,
-    );
+    let (action, s) = bearer_get(h, token);
     action == Action::Continue && s.local_response().is_none()
 }
 

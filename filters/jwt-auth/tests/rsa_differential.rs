@@ -1,8 +1,9 @@
 //! The purpose-written RSA verifier (`rsa.rs`) against the `rsa` crate on
-//! real keys of 2048 to 4096 bits (2056: an odd limb count, so the
-//! two-rows-per-pass loop ends on a single row), every JWS algorithm, and the edge signatures: both verifiers
+//! real keys of 2048 to 4096 bits (2056: not a whole number of bytes per
+//! 28-bit limb), every JWS algorithm, and the edge signatures: both verifiers
 //! must give the same answer on every input, valid signatures verify and
-//! every corruption fails.
+//! every corruption fails. Natively this runs the portable row of
+//! `montgomery.rs`; `wasm_rsa.rs` runs the module's SIMD row.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod support;

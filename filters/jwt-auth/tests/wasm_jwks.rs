@@ -23,22 +23,6 @@ fn host() -> Host {
     h.config(CONFIG).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn request(h: &mut Host, token: &str) -> (Action, testhost::Stream) {
-    let auth = format!("Bearer {token}");
-    let mut s = h.stream();
-    let a = s.request_headers(
-        &[
-            (":method", "GET"),
-            (":scheme", "http"),
-            (":path", "/a"),
-            (":authority", "gw"),
-            ("authorization", &auth),
-        ],
-        true,
-    );
-    (a, s)
-}
-
 fn status(s: &testhost::Stream) -> u32 {
     s.local_response().map_or(200, |r| r.status)
 }
@@ -78,8 +62,8 @@ fn fetched_at_start_from_the_root_and_waiting_requests_resume() {
     assert!(h.tick_period().is_some());
 
     let k = p256();
-    let (a1, s1) = request(&mut h, &std_token(&k, "ES256", Some("k1")));
-    let (a2, s2) = request(&mut h, &std_token(&k, "ES256", None));
+    let (a1, s1) = bearer_get(&mut h, &std_token(&k, "ES256", Some("k1")));
+    let (a2, s2) = bearer_get(&mut h, &std_token(&k, "ES256", None));
     assert_eq!((a1, a2), (Action::Pause, Action::Pause));
     assert!(s1.local_response().is_none() && !s1.resumed());
     h.tick();
@@ -102,7 +86,7 @@ fn fetched_at_start_from_the_root_and_waiting_requests_resume() {
         .iter()
         .any(|l| l.contains("loaded 1 key")));
     // Later requests do not wait.
-    let (a, s) = request(&mut h, &std_token(&k, "ES256", Some("k1")));
+    let (a, s) = bearer_get(&mut h, &std_token(&k, "ES256", Some("k1")));
     assert_eq!((a, status(&s)), (Action::Continue, 200));
 }
 
@@ -110,7 +94,7 @@ fn first_fetch_fails_with(fail: impl FnOnce(&mut Host, u32)) {
     let mut h = host();
     let k = p256();
     let tok = std_token(&k, "ES256", Some("k1"));
-    let (a, s) = request(&mut h, &tok);
+    let (a, s) = bearer_get(&mut h, &tok);
     assert_eq!(a, Action::Pause);
     let t = one_call(&h);
     fail(&mut h, t);
@@ -130,7 +114,7 @@ fn first_fetch_fails_with(fail: impl FnOnce(&mut Host, u32)) {
         h.logs()
     );
     // Right after a failure: answered at once, no fetch storm.
-    let (a, s) = request(&mut h, &tok);
+    let (a, s) = bearer_get(&mut h, &tok);
     assert_eq!((a, status(&s)), (Action::Pause, 503));
     h.tick();
     assert!(h.http_calls().is_empty());
@@ -139,7 +123,7 @@ fn first_fetch_fails_with(fail: impl FnOnce(&mut Host, u32)) {
     h.tick();
     let t = one_call(&h);
     respond(&mut h, t, &[k.jwk(Some("k1"), None)]);
-    let (_, s) = request(&mut h, &tok);
+    let (_, s) = bearer_get(&mut h, &tok);
     assert_eq!(status(&s), 200);
 }
 
@@ -178,7 +162,7 @@ fn unknown_kid_refetches_once_per_30s_and_rotation_works() {
     let t = one_call(&h);
     respond(&mut h, t, &[k1.jwk(Some("k1"), None)]);
     let t2 = std_token(&k2, "RS256", Some("k2"));
-    let (a, s) = request(&mut h, &t2);
+    let (a, s) = bearer_get(&mut h, &t2);
     assert_eq!(a, Action::Pause);
     h.tick();
     let t = one_call(&h);
@@ -195,14 +179,14 @@ fn unknown_kid_refetches_once_per_30s_and_rotation_works() {
         .any(|l| l.contains("updated to 2 key")));
     // Another unknown kid within 30 s: refused at once, no fetch.
     let k3 = p256();
-    let (a, s) = request(&mut h, &std_token(&k3, "ES256", Some("k3")));
+    let (a, s) = bearer_get(&mut h, &std_token(&k3, "ES256", Some("k3")));
     assert_eq!((a, status(&s)), (Action::Pause, 401));
     h.tick();
     assert!(h.http_calls().is_empty());
     assert_eq!(h.metric("jwt_auth.denied.unknown_kid"), Some(1));
     // 30 s later it may refetch again; the JWKS still lacks k3.
     h.advance_clock(Duration::from_secs(30));
-    let (a, s) = request(&mut h, &std_token(&k3, "ES256", Some("k3")));
+    let (a, s) = bearer_get(&mut h, &std_token(&k3, "ES256", Some("k3")));
     assert_eq!(a, Action::Pause);
     h.tick();
     let t = one_call(&h);
@@ -227,7 +211,7 @@ fn periodic_refresh_failure_keeps_keys_and_removed_keys_stop_working() {
         &[k1.jwk(Some("k1"), None), k2.jwk(Some("k2"), None)],
     );
     let tok1 = std_token(&k1, "EdDSA", Some("k1"));
-    let (_, s) = request(&mut h, &tok1);
+    let (_, s) = bearer_get(&mut h, &tok1);
     assert_eq!(status(&s), 200);
     // Not due before jwksCacheSeconds (600 by default).
     h.advance_clock(Duration::from_secs(599));
@@ -241,14 +225,14 @@ fn periodic_refresh_failure_keeps_keys_and_removed_keys_stop_working() {
         .logs_at(LogLevel::Warn)
         .iter()
         .any(|l| l.contains("HTTP status 500") && l.contains("keeping the last good keys")));
-    let (_, s) = request(&mut h, &tok1);
+    let (_, s) = bearer_get(&mut h, &tok1);
     assert_eq!(status(&s), 200, "last good keys kept");
     // Retried after 30 s; k1 was rotated out.
     h.advance_clock(Duration::from_secs(30));
     h.tick();
     let t = one_call(&h);
     respond(&mut h, t, &[k2.jwk(Some("k2"), None)]);
-    let (a, s) = request(&mut h, &tok1);
+    let (a, s) = bearer_get(&mut h, &tok1);
     assert_eq!(a, Action::Pause, "unknown kid: one refetch");
     h.tick();
     let t = one_call(&h);
@@ -258,7 +242,7 @@ fn periodic_refresh_failure_keeps_keys_and_removed_keys_stop_working() {
         401,
         "a cached token of a removed key is not trusted"
     );
-    let (_, s) = request(&mut h, &std_token(&k2, "EdDSA", Some("k2")));
+    let (_, s) = bearer_get(&mut h, &std_token(&k2, "EdDSA", Some("k2")));
     assert_eq!(status(&s), 200);
     assert_eq!(h.metric("jwt_auth.jwks_fetch.failure"), Some(1));
     assert_eq!(h.metric("jwt_auth.jwks_fetch.success"), Some(3));
@@ -278,7 +262,7 @@ fn unknown_cluster_fails_fast() {
         "{:?}",
         h.logs()
     );
-    let (a, s) = request(&mut h, &std_token(&p256(), "ES256", None));
+    let (a, s) = bearer_get(&mut h, &std_token(&p256(), "ES256", None));
     assert_eq!((a, status(&s)), (Action::Pause, 503));
 }
 
@@ -286,8 +270,8 @@ fn unknown_cluster_fails_fast() {
 fn a_client_that_leaves_while_waiting_is_forgotten() {
     let mut h = host();
     let k = p256();
-    let (_, mut gone) = request(&mut h, &std_token(&k, "ES256", None));
-    let (_, stays) = request(&mut h, &std_token(&k, "ES256", None));
+    let (_, mut gone) = bearer_get(&mut h, &std_token(&k, "ES256", None));
+    let (_, stays) = bearer_get(&mut h, &std_token(&k, "ES256", None));
     gone.finish();
     let t = one_call(&h);
     respond(&mut h, t, &[k.jwk(None, None)]);
@@ -299,7 +283,7 @@ fn a_client_that_leaves_while_waiting_is_forgotten() {
 #[test]
 fn a_request_never_waits_forever() {
     let mut h = host();
-    let (a, s) = request(&mut h, &std_token(&p256(), "ES256", None));
+    let (a, s) = bearer_get(&mut h, &std_token(&p256(), "ES256", None));
     assert_eq!(a, Action::Pause);
     h.advance_clock(Duration::from_secs(11));
     h.tick();

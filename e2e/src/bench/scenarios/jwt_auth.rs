@@ -305,6 +305,7 @@ fn algorithm_scenarios(alg: &'static str) -> Result<Vec<Scenario>> {
         .variant(Variant::native("jwt_authn", jwt_authn(&jwks, true)).header("authorization", &bearer))
         .variant(Variant::wasm("jwt-auth", "jwt_auth", &wasm_config(&jwks)).header("authorization", &bearer))
         .variant(Variant::wasm_floor().header("authorization", &bearer));
+    let repeated = with_extra_modules(repeated, &wasm_config(&jwks), &bearer, None);
     let tokens: Vec<String> = (0..FIRST_SEEN_TOKENS)
         .map(|i| key.token(&claims(&format!("user-{i}"))))
         .collect::<Result<_>>()?;
@@ -319,8 +320,24 @@ fn algorithm_scenarios(alg: &'static str) -> Result<Vec<Scenario>> {
         .notes(&format!("{FIRST_SEEN_TOKENS} distinct tokens cycled by a wrk script; both sides verify every request (the filter's cache and jwt_authn's cache are off)."))
         .variant(Variant::baseline().lua(&script))
         .variant(Variant::native("jwt_authn", jwt_authn(&jwks, false)).header("authorization", &bearer).lua(&script))
-        .variant(Variant::wasm("jwt-auth", "jwt_auth", &no_cache).header("authorization", &bearer).lua(&script));
+        .variant(Variant::wasm("jwt-auth", "jwt_auth", &no_cache).header("authorization", &bearer).lua(&script))
+        .variant(Variant::wasm_floor().header("authorization", &bearer).lua(&script));
+    let first_seen = with_extra_modules(first_seen, &no_cache, &bearer, Some(&script));
     Ok(vec![repeated, first_seen])
+}
+
+/// Other builds of the module measured side by side with `dist/jwt_auth.wasm`
+/// (before/after a change): `BENCH_JWT_AUTH_MODULES="label=path.wasm,…"`.
+fn with_extra_modules(mut s: Scenario, config: &str, bearer: &str, lua: Option<&str>) -> Scenario {
+    for (label, path) in crate::bench::extra_modules("BENCH_JWT_AUTH_MODULES") {
+        let mut v =
+            Variant::wasm_build("jwt-auth", &label, path, config).header("authorization", bearer);
+        if let Some(script) = lua {
+            v = v.lua(script);
+        }
+        s = s.variant(v);
+    }
+    s
 }
 
 pub fn scenarios() -> Vec<Scenario> {

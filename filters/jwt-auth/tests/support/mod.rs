@@ -349,6 +349,23 @@ pub fn attacks(rsa: &Key, ec: &Key) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A GET carrying `Authorization: Bearer <token>`, through the module.
+pub fn bearer_get(h: &mut testhost::Host, token: &str) -> (testhost::Action, testhost::Stream) {
+    let auth = format!("Bearer {token}");
+    let mut s = h.stream();
+    let action = s.request_headers(
+        &[
+            (":method", "GET"),
+            (":scheme", "https"),
+            (":path", "/x"),
+            (":authority", "api.example.com"),
+            ("authorization", &auth),
+        ],
+        true,
+    );
+    (action, s)
+}
+
 /// The status a client sees for a request whose headers the filter answered with `action`:
 /// the local response's, or 200 when the filter passed the request on.
 pub fn status_of(action: testhost::Action, s: &testhost::Stream) -> u32 {
