@@ -74,3 +74,34 @@ fn real_modules_export_abi_0_2_1_only() {
         );
     }
 }
+
+/// jwt-auth's RSA row (filters/jwt-auth/src/montgomery.rs) is fast in V8
+/// only as `i64x2.extmul`; if LLVM hoists the splats' zero-extension out of
+/// the loop it emits `i64x2.mul` instead, several instructions in V8 x64
+/// (the row then runs about 1.5× slower). Only that row uses SIMD.
+#[test]
+fn jwt_auth_multiplies_with_extmul_not_i64x2_mul() {
+    use wasmparser::Operator;
+    let wasm = module("jwt_auth");
+    let (mut extmul, mut mul) = (0, 0);
+    for payload in Parser::new(0).parse_all(&wasm) {
+        if let Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let mut ops = body.get_operators_reader().unwrap();
+            while !ops.eof() {
+                match ops.read().unwrap() {
+                    Operator::I64x2ExtMulLowI32x4U | Operator::I64x2ExtMulHighI32x4U => extmul += 1,
+                    Operator::I64x2Mul => mul += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(
+        extmul >= 4,
+        "jwt_auth.wasm: {extmul} i64x2.extmul, expected the RSA row's 4"
+    );
+    assert_eq!(
+        mul, 0,
+        "jwt_auth.wasm: i64x2.mul found; see montgomery.rs add_row"
+    );
+}
