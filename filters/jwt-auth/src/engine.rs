@@ -2,7 +2,7 @@
 //! requirement, token, verification (cache first), outputs. Also holds the
 //! keys per rule and the remote JWKS state the glue drives.
 
-use crate::cache::{self, Entry, TokenCache};
+use crate::cache::{Entry, TokenCache};
 use crate::config::{Config, JwtRule, KeySource, Location, Requirement};
 use crate::extract::{self, Found, Removal, Request};
 use crate::jwks::{self, KeySet};
@@ -208,8 +208,7 @@ impl Engine {
     }
 
     fn verify(&mut self, found: &Found, now: i64, may_wait: bool) -> Result<Entry, Refusal> {
-        let key = cache::key(&found.token);
-        if let Some(entry) = self.cache.get(&key, now) {
+        if let Some(entry) = self.cache.get(&found.token, now) {
             let current = self.keys.get(entry.rule).map(|k| k.generation);
             if current == Some(entry.generation) {
                 self.metrics.push(Metric::CacheHit);
@@ -220,7 +219,7 @@ impl Engine {
                 verify::check_times(entry.times, rule, now)?;
                 return Ok(entry);
             }
-            self.cache.remove(&key);
+            self.cache.remove(&found.token);
         }
         self.metrics.push(Metric::CacheMiss);
         let parsed = verify::parse(&found.token, self.config.max_token_bytes)?;
@@ -264,7 +263,7 @@ impl Engine {
             times,
             valid_until: times.exp.map(|e| e.saturating_add(skew)),
         };
-        self.cache.put(key, entry.clone());
+        self.cache.put(&found.token, entry.clone());
         Ok(entry)
     }
 
