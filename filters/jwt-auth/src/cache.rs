@@ -4,8 +4,8 @@
 //! hash collision can only miss, never return another token's entry. (It was
 //! keyed by the token's SHA-256 before: that hash was about 40 % of a cache
 //! hit's work.) Only verified tokens get in, each at most `maxTokenBytes`;
-//! an entry already holds the token's payload. An entry is dropped once its
-//! token has expired.
+//! the key and the entry share one copy of the token. An entry is dropped
+//! once its token has expired.
 
 use crate::verify::Times;
 use lru::LruCache;
@@ -19,14 +19,22 @@ pub struct Entry {
     /// The rule's key generation when verified; a key change invalidates.
     pub generation: u64,
     pub claims: Rc<Map<String, Value>>,
-    pub payload_b64: Rc<str>,
+    /// The token as sent; it is also the cache key (one allocation for both).
+    pub token: Rc<str>,
     pub times: Times,
     /// Last second the token can be valid (exp + skew), if it expires.
     pub valid_until: Option<i64>,
 }
 
+impl Entry {
+    /// The payload segment as sent (base64url), for `outputPayloadToHeader`.
+    pub fn payload_b64(&self) -> &str {
+        self.token.split('.').nth(1).unwrap_or_default()
+    }
+}
+
 pub struct TokenCache {
-    lru: Option<LruCache<Box<str>, Entry>>,
+    lru: Option<LruCache<Rc<str>, Entry>>,
 }
 
 impl TokenCache {
@@ -47,9 +55,9 @@ impl TokenCache {
         Some(entry.clone())
     }
 
-    pub fn put(&mut self, token: &str, entry: Entry) {
+    pub fn put(&mut self, entry: Entry) {
         if let Some(lru) = self.lru.as_mut() {
-            lru.put(Box::from(token), entry);
+            lru.put(Rc::clone(&entry.token), entry);
         }
     }
 
@@ -72,12 +80,12 @@ impl TokenCache {
 mod tests {
     use super::*;
 
-    fn entry(valid_until: Option<i64>) -> Entry {
+    fn entry(token: &str, valid_until: Option<i64>) -> Entry {
         Entry {
             rule: 0,
             generation: 0,
             claims: Rc::new(Map::new()),
-            payload_b64: Rc::from("e30"),
+            token: Rc::from(token),
             times: Times::default(),
             valid_until,
         }
@@ -86,10 +94,10 @@ mod tests {
     #[test]
     fn bounded_least_recently_used_first() {
         let mut c = TokenCache::new(2);
-        c.put("a", entry(None));
-        c.put("b", entry(None));
+        c.put(entry("a", None));
+        c.put(entry("b", None));
         assert!(c.get("a", 0).is_some());
-        c.put("c", entry(None));
+        c.put(entry("c", None));
         assert_eq!(c.len(), 2);
         assert!(c.get("b", 0).is_none());
         assert!(c.get("a", 0).is_some());
@@ -99,7 +107,7 @@ mod tests {
     #[test]
     fn entry_never_outlives_the_token() {
         let mut c = TokenCache::new(10);
-        c.put("a", entry(Some(100)));
+        c.put(entry("a", Some(100)));
         assert!(c.get("a", 100).is_some());
         assert!(c.get("a", 101).is_none());
         assert_eq!(c.len(), 0);
@@ -108,17 +116,21 @@ mod tests {
     #[test]
     fn only_the_same_token_hits() {
         let mut c = TokenCache::new(10);
-        c.put("header.payload.sig", entry(None));
+        c.put(entry("header.payload.sig", None));
         assert!(c.get("header.payload.sig", 0).is_some());
         assert!(c.get("header.payload.sih", 0).is_none());
         assert!(c.get("header.payload.sig.", 0).is_none());
         assert!(c.get("header.payload.si", 0).is_none());
+        assert_eq!(
+            c.get("header.payload.sig", 0).unwrap().payload_b64(),
+            "payload"
+        );
     }
 
     #[test]
     fn zero_disables() {
         let mut c = TokenCache::new(0);
-        c.put("a", entry(None));
+        c.put(entry("a", None));
         assert!(c.get("a", 0).is_none());
         assert!(c.is_empty());
     }

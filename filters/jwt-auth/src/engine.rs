@@ -208,6 +208,10 @@ impl Engine {
     }
 
     fn verify(&mut self, found: &Found, now: i64, may_wait: bool) -> Result<Entry, Refusal> {
+        // Refused before the cache sees it, so no lookup hashes an oversized token.
+        if found.token.len() > self.config.max_token_bytes {
+            return Err(Failure::Malformed.into());
+        }
         if let Some(entry) = self.cache.get(&found.token, now) {
             let current = self.keys.get(entry.rule).map(|k| k.generation);
             if current == Some(entry.generation) {
@@ -258,12 +262,12 @@ impl Engine {
         let entry = Entry {
             rule: index,
             generation,
-            payload_b64: Rc::from(parsed.payload_b64),
+            token: Rc::from(found.token.as_str()),
             claims: Rc::new(parsed.claims),
             times,
             valid_until: times.exp.map(|e| e.saturating_add(skew)),
         };
-        self.cache.put(&found.token, entry.clone());
+        self.cache.put(entry.clone());
         Ok(entry)
     }
 
@@ -280,7 +284,7 @@ impl Engine {
         if let Some(h) = &rule.output_payload_to_header {
             out.push(Mutation::SetHeader(
                 h.clone(),
-                entry.payload_b64.to_string(),
+                entry.payload_b64().to_string(),
             ));
         }
         if !rule.forward_original_token {

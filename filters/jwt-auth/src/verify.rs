@@ -62,8 +62,6 @@ pub struct Parsed<'a> {
     pub kid: Option<String>,
     pub issuer: Option<String>,
     pub claims: Map<String, Value>,
-    /// The payload segment as sent (base64url), for `outputPayloadToHeader`.
-    pub payload_b64: &'a str,
     signing_input: &'a str,
     signature: Vec<u8>,
 }
@@ -118,7 +116,6 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<Parsed<'_>, Failure> {
         kid,
         issuer,
         claims,
-        payload_b64: p,
         signing_input,
         signature,
     })
