@@ -208,7 +208,7 @@ impl Engine {
     }
 
     fn verify(&mut self, found: &Found, now: i64, may_wait: bool) -> Result<Entry, Refusal> {
-        // Refused before the cache sees it, so no lookup hashes an oversized token.
+        // maxTokenBytes: refused before the cache sees it, so no lookup hashes an oversized token.
         if found.token.len() > self.config.max_token_bytes {
             return Err(Failure::Malformed.into());
         }
@@ -226,7 +226,7 @@ impl Engine {
             self.cache.remove(&found.token);
         }
         self.metrics.push(Metric::CacheMiss);
-        let parsed = verify::parse(&found.token, self.config.max_token_bytes)?;
+        let parsed = verify::parse(&found.token)?;
         let index = self
             .config
             .jwt_rules
