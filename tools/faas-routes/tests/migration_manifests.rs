@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 /// The only next hop the kfaas gateway may use: it never sends /faas/api
 /// back to the kfaas gateway (the Java gateway does, from migration step 3).
-const CLUSTER_LOCAL: &str = "cluster-local-gateway.istio-system.svc.cluster.local";
+const CLUSTER_LOCAL: &str = "knative-local-gateway.istio-system.svc.cluster.local";
 
 fn documents(file: &str) -> Vec<Value> {
     let base = std::env::var_os("WASMPLUGINS_BASE").map_or_else(

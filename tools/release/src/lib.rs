@@ -1,7 +1,9 @@
 //! Release tooling for the filters: OCI image layouts Istio can pull (`oci`), digest pinning
 //! of the WasmPlugin manifests (`pin`), and manifest validation against Istio's CRD schemas
-//! and each filter's own configuration parser (`validate`).
+//! and each filter's own configuration parser (`validate`), and a small model of istiod that
+//! tells which plugins and routes each modelled proxy gets (`istiod`), checked by `validate`.
 
+pub mod istiod;
 pub mod locate;
 pub mod oci;
 pub mod pin;

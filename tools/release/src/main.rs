@@ -2,7 +2,7 @@
 //!
 //!   release oci    [--dist DIR] [--out DIR] [--tag TAG]   OCI layouts dist/oci/<image>/
 //!   release pin    [--dist DIR] FILE...                    write digests into wasm-images.yaml files
-//!   release check  [--dist DIR] [OVERLAY...]               render, validate, compare digests
+//!   release check  [--dist DIR] [OVERLAY...]               render, validate, compare digests, model the mesh
 //!   release unpack LAYOUT OUT.wasm                         plugin.wasm out of a layout, as Istio does
 
 use anyhow::{bail, Context, Result};
@@ -78,6 +78,7 @@ fn run(mut args: Vec<String>) -> Result<()> {
                 let docs = render::documents(&render::kustomize(&kubectl, overlay)?)?;
                 let mut problems = validate::check_resources(&docs, &schemas);
                 problems.extend(validate::check_digests(&docs, &digests));
+                problems.extend(validate::check_mesh(&docs));
                 for p in &problems {
                     eprintln!("{}: {p}", overlay.display());
                 }

@@ -22,6 +22,35 @@ pub fn kustomize(kubectl: &Path, overlay: &Path) -> Result<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
+/// Renders `overlay` with `components` added (kustomize `components:`), as a user would in an
+/// overlay of their own: through a temporary kustomization that names both (kustomize
+/// refuses absolute paths, so relative ones from a scratch directory).
+pub fn kustomize_with(kubectl: &Path, overlay: &Path, components: &[&Path]) -> Result<String> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "release-kustomize-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let rel = |p: &Path| -> Result<String> {
+        let abs = std::fs::canonicalize(p).with_context(|| format!("{}", p.display()))?;
+        let up = "../".repeat(std::fs::canonicalize(&dir)?.components().count() - 1);
+        Ok(format!(
+            "{up}{}",
+            abs.display().to_string().trim_start_matches('/')
+        ))
+    };
+    let mut text = format!("resources:\n  - {}\ncomponents:\n", rel(overlay)?);
+    for c in components {
+        text.push_str(&format!("  - {}\n", rel(c)?));
+    }
+    std::fs::write(dir.join("kustomization.yaml"), text)?;
+    let out = kustomize(kubectl, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
 /// Every non-empty document of a multi-document YAML stream, as JSON values.
 pub fn documents(yaml: &str) -> Result<Vec<Value>> {
     let mut docs = Vec::new();

@@ -133,6 +133,32 @@ fn check_wasm_plugin(doc: &Value, problems: &mut Vec<Problem>) {
     }
 }
 
+/// What the modelled install would do with the overlay (`istiod::check`): unprotected or
+/// doubly protected listeners, plugins selecting nothing, missing JWKS clusters, … — and the
+/// project's policy that every plugin names its image pull Secret.
+pub fn check_mesh(docs: &[Value]) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = docs
+        .iter()
+        .filter(|d| d["kind"] == "WasmPlugin" && d["spec"]["imagePullSecret"].as_str().is_none())
+        .map(|d| {
+            problem(
+                d,
+                "spec.imagePullSecret",
+                "missing: istio-agent pulls without the kubelet's credentials (wasm-images.yaml)",
+            )
+        })
+        .collect();
+    match crate::istiod::check::check(docs) {
+        Ok(found) => problems.extend(found),
+        Err(e) => problems.push(Problem {
+            resource: "overlay".into(),
+            field: "(model)".into(),
+            message: format!("{e:#}"),
+        }),
+    }
+    problems
+}
+
 /// A route to a subset that no DestinationRule of that host defines sends traffic nowhere.
 fn check_subsets(docs: &[Value], problems: &mut Vec<Problem>) {
     let mut subsets: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();

@@ -69,10 +69,10 @@ fn every_overlay_renders_and_validates() {
     for overlay in &overlays {
         let docs = rendered(overlay);
         let kinds = |k: &str| docs.iter().filter(|d| d["kind"] == k).count();
-        assert_eq!(kinds("WasmPlugin"), 6, "{}", overlay.display());
-        assert_eq!(kinds("Gateway"), 1);
-        assert!(kinds("VirtualService") >= 2 && kinds("DestinationRule") >= 1);
-        let problems = validate::check_resources(&docs, schemas());
+        assert_eq!(kinds("WasmPlugin"), 7, "{}", overlay.display());
+        assert!(kinds("Gateway") >= 1 && kinds("VirtualService") >= 2);
+        let mut problems = validate::check_resources(&docs, schemas());
+        problems.extend(validate::check_mesh(&docs));
         assert!(
             problems.is_empty(),
             "{}:\n{}",
@@ -114,8 +114,8 @@ fn wasm_plugins_are_ordered_and_placed_as_documented() {
     // grey-chain's sidecar mode: one plugin per direction, each pinned to the
     // listeners its match selects, the same image and settings otherwise (the
     // two share one correlation table: README of wasmplugins).
-    let inbound = &plugin("istio-system", "grey-chain-sidecar-inbound")["spec"];
-    let outbound = &plugin("istio-system", "grey-chain-sidecar-outbound")["spec"];
+    let inbound = &plugin("saas", "grey-chain-sidecar-inbound")["spec"];
+    let outbound = &plugin("saas", "grey-chain-sidecar-outbound")["spec"];
     for (spec, mode, direction) in [
         (inbound, "SERVER", "inbound"),
         (outbound, "CLIENT", "outbound"),
@@ -138,20 +138,82 @@ fn wasm_plugins_are_ordered_and_placed_as_documented() {
         shared(outbound),
         "the sidecar plugins differ only in match and sidecar.direction"
     );
-    let gateway = &plugin("istio-system", "grey-chain-gateway")["spec"];
-    assert_eq!(gateway["pluginConfig"]["mode"], "gateway");
+    // Both entry points decide the lane with the same rules, each where its jwt-auth runs.
+    for ns in ["istio-system", "kfaas-system"] {
+        let gateway = &plugin(ns, "grey-chain-gateway")["spec"];
+        let jwt = &plugin(ns, "jwt-auth")["spec"];
+        assert_eq!(gateway["pluginConfig"]["mode"], "gateway");
+        assert_eq!(gateway["selector"], jwt["selector"]);
+        assert_eq!(gateway["match"], jwt["match"], "{ns}");
+        let rules = gateway["pluginConfig"]["gateway"]["rules"]
+            .as_array()
+            .unwrap();
+        assert_eq!(
+            rules.last().unwrap()["percentage"],
+            10,
+            "production rolls out by share"
+        );
+    }
     assert_eq!(
-        gateway["selector"],
-        plugin("istio-system", "jwt-auth")["spec"]["selector"]
+        plugin("istio-system", "grey-chain-gateway")["spec"]["pluginConfig"],
+        plugin("kfaas-system", "grey-chain-gateway")["spec"]["pluginConfig"]
     );
-    let rules = gateway["pluginConfig"]["gateway"]["rules"]
-        .as_array()
+    // The shared ingress pods carry knative-local-gateway (8081): scoped to 8080/8443.
+    assert_eq!(
+        plugin("istio-system", "jwt-auth")["spec"]["match"],
+        serde_json::json!([{"mode": "CLIENT", "ports": [{"number": 8080}, {"number": 8443}]}])
+    );
+    // Only the plugins of the ingress pods (which live there) are in the root namespace.
+    let in_root: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["kind"] == "WasmPlugin" && d["metadata"]["namespace"] == "istio-system")
+        .map(|d| d["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_root, ["grey-chain-gateway", "jwt-auth"]);
+    // failStrategy per plugin (wasmplugins/README.md explains each).
+    for (ns, name, strategy) in [
+        ("istio-system", "jwt-auth", "FAIL_CLOSE"),
+        ("kfaas-system", "jwt-auth", "FAIL_CLOSE"),
+        ("istio-system", "grey-chain-gateway", "FAIL_RELOAD"),
+        ("kfaas-system", "grey-chain-gateway", "FAIL_RELOAD"),
+        ("kfaas-system", "faas-router", "FAIL_RELOAD"),
+        ("saas", "grey-chain-sidecar-inbound", "FAIL_OPEN"),
+        ("saas", "grey-chain-sidecar-outbound", "FAIL_OPEN"),
+    ] {
+        assert_eq!(
+            plugin(ns, name)["spec"]["failStrategy"],
+            strategy,
+            "{ns}/{name}"
+        );
+        assert_eq!(
+            plugin(ns, name)["spec"]["imagePullSecret"],
+            "kfaas-wasm-pull"
+        );
+    }
+}
+
+#[test]
+fn production_renders_no_example_service() {
+    let docs = rendered(&locate::workspace_root().join("wasmplugins/overlays/production"));
+    let router = docs
+        .iter()
+        .find(|d| d["kind"] == "WasmPlugin" && d["metadata"]["name"] == "faas-router")
         .unwrap();
     assert_eq!(
-        rules.last().unwrap()["percentage"],
-        10,
-        "production rolls out by share"
+        router["spec"]["pluginConfig"]["routes"],
+        serde_json::json!([])
     );
+    let business: Vec<String> = docs
+        .iter()
+        .filter(|d| d["kind"] != "WasmPlugin" && d["metadata"]["namespace"] == "saas")
+        .map(render::resource_name)
+        .collect();
+    assert!(business.is_empty(), "{business:?}");
+    // The examples component brings them in test and pre-release.
+    let test = rendered(&locate::workspace_root().join("wasmplugins/overlays/test"));
+    assert!(test
+        .iter()
+        .any(|d| d["kind"] == "DestinationRule" && d["metadata"]["name"] == "showroom-api"));
 }
 
 #[test]
