@@ -1,0 +1,454 @@
+//! The manifests themselves, on real Envoy: each overlay rendered by kustomize, turned into
+//! one Envoy per modelled proxy the way istiod would (`release::istiod`, a model of istiod:
+//! see its doc comments), with the built modules. Topology: the shared ingress pods
+//! (listener 8080, and Knative's knative-local-gateway on 8081), the kfaas gateway, and
+//! showroom-api → render-api with a normal and a grey pod each, every one with its sidecar;
+//! Knative services and the JWKS server are stand-ins.
+//!
+//! Each item of issue 13's "What goes wrong today" has a test here that fails on the
+//! manifests before it: (1) jwt-auth / grey-chain on 8081 and (2) the hard-coded
+//! cluster-local-gateway: `a_faas_call_is_checked_and_laned_once`; (3) the first hop:
+//! `a_grey_user_is_grey_from_the_first_hop`; (4) no lane decision on the kfaas gateway:
+//! `a_spoofed_lane_is_ignored_at_both_entry_points`; (6) pull secrets, the JWKS cluster,
+//! production's demo config: `production_has_no_demo_and_fetches_keys_through_the_anchor`;
+//! and a plugin leaving a listener unprotected fails the check with its name.
+
+#[path = "manifests/mesh.rs"]
+mod mesh;
+
+use e2e::http;
+use mesh::Running;
+use release::{locate, render, validate};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+fn rendered(overlay: &str) -> Vec<Value> {
+    let kubectl = locate::kubectl().unwrap();
+    let dir = locate::workspace_root()
+        .join("wasmplugins/overlays")
+        .join(overlay);
+    render::documents(&render::kustomize(&kubectl, &dir).unwrap()).unwrap()
+}
+
+/// A fresh W3C traceparent per request, so no correlation entry carries over.
+fn traceparent() -> String {
+    static N: AtomicU32 = AtomicU32::new(1);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "00-{:032x}-{:016x}-01",
+        0xabc0_0000_u64 + u64::from(n) + (u64::from(std::process::id()) << 32),
+        u64::from(n)
+    )
+}
+
+const RENDER: &str = "render.faas-beta.svc.cluster.local";
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[test]
+fn a_faas_call_is_checked_and_laned_once() {
+    let docs = rendered("test");
+    let mesh = Running::start(&docs).unwrap();
+    let auth = bearer(&mesh.token("alice"));
+    let cases = [
+        ("/faas/api/render", RENDER, "/faas/api/render"),
+        (
+            "/faas/api/u/alice/profile",
+            "profile.faas-beta.svc.cluster.local",
+            "/faas/api/u/alice/profile",
+        ),
+        (
+            "/faas/api/saas/showroom/list",
+            "saas-showroom.faas-alpha.svc.cluster.local",
+            "/faas/api/saas/showroom/list",
+        ),
+        (
+            "/faas/api/p/saas/virtual-showroom/a/b",
+            "virtual-showroom.faas-alpha.svc.cluster.local",
+            "/a/b",
+        ),
+    ];
+    for (path, service, seen_path) in cases {
+        let r = http::get(
+            &mesh.url("kfaas-gateway", 8080, path),
+            &[("authorization", &auth)],
+        )
+        .unwrap();
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        let seen = r.json().unwrap();
+        assert_eq!(seen["upstream"], service, "{path}");
+        assert_eq!(seen["path"], seen_path);
+        assert_eq!(
+            seen["authority"], service,
+            "routed by authority on knative-local-gateway"
+        );
+        assert_eq!(seen["headers"]["x-jwt-sub"], "alice");
+        assert!(seen["headers"].get("authorization").is_none(), "{seen}");
+    }
+    let n = cases.len() as u64;
+    assert_eq!(mesh.jwt_checks("kfaas-gateway"), n);
+    assert_eq!(mesh.lane_decisions("kfaas-gateway"), n);
+    // The call crossed the ingress pods' 8081 listener: nothing ran there.
+    assert_eq!(mesh.jwt_checks("istio-ingressgateway"), 0);
+    assert_eq!(mesh.lane_decisions("istio-ingressgateway"), 0);
+    let local = mesh.envoy("istio-ingressgateway").stats().unwrap();
+    assert_eq!(
+        local.get("http.istio-ingressgateway_8081.downstream_rq_2xx"),
+        Some(&n),
+        "every call went through knative-local-gateway"
+    );
+
+    // No token: refused at the kfaas gateway, no Knative service sees it.
+    let hits = mesh.knative[RENDER].hits();
+    let r = http::get(&mesh.url("kfaas-gateway", 8080, "/faas/api/render"), &[]).unwrap();
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(mesh.knative[RENDER].hits(), hits);
+}
+
+#[test]
+fn a_spoofed_lane_is_ignored_at_both_entry_points() {
+    let docs = rendered("test");
+    let mesh = Running::start(&docs).unwrap();
+    let auth = bearer(&mesh.token("bob"));
+    // kfaas gateway: a client's own x-grey never reaches the Knative service; the cookie does.
+    let faas = |headers: &[(&str, &str)]| {
+        let mut all = vec![("authorization", auth.as_str())];
+        all.extend_from_slice(headers);
+        let r = http::get(&mesh.url("kfaas-gateway", 8080, "/faas/api/render"), &all).unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json().unwrap()["headers"]["x-grey"].clone()
+    };
+    assert_eq!(
+        faas(&[("x-grey", "grey")]),
+        Value::Null,
+        "spoofed at the kfaas gateway"
+    );
+    assert_eq!(
+        faas(&[("x-grey", "grey"), ("x-grey", "grey")]),
+        Value::Null,
+        "twice"
+    );
+    assert_eq!(faas(&[("cookie", "lane=grey")]), json!("grey"));
+    assert_eq!(
+        mesh.count("kfaas-gateway", &["grey_chain.gateway.spoofed_removed"]),
+        2
+    );
+
+    // Ingress: a spoofed lane gets the normal chain, both hops.
+    let tp = traceparent();
+    let r = http::get(
+        &mesh.url("istio-ingressgateway", 8080, "/showroom/home"),
+        &[
+            ("host", "www.example.com"),
+            ("authorization", &auth),
+            ("traceparent", &tp),
+            ("x-grey", "grey"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let chain = r.json().unwrap();
+    assert_eq!(
+        (chain["pod"].as_str(), chain["next"]["pod"].as_str()),
+        (Some("showroom-api-normal"), Some("render-api-normal")),
+        "{chain}"
+    );
+    assert!(
+        mesh.count(
+            "istio-ingressgateway",
+            &["grey_chain.gateway.spoofed_removed"]
+        ) >= 1
+    );
+}
+
+/// The chain a request to the web site takes: (first pod, its lane, second pod, its lane).
+fn chain(mesh: &Running, headers: &[(&str, &str)]) -> (String, String, String, String) {
+    let tp = traceparent();
+    let mut all = vec![("host", "www.example.com"), ("traceparent", tp.as_str())];
+    all.extend_from_slice(headers);
+    let r = http::get(
+        &mesh.url("istio-ingressgateway", 8080, "/showroom/home"),
+        &all,
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let c = r.json().unwrap();
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (
+        s(&c["pod"]),
+        s(&c["lane"]),
+        s(&c["next"]["pod"]),
+        s(&c["next"]["lane"]),
+    )
+}
+
+#[test]
+fn a_grey_user_is_grey_from_the_first_hop() {
+    // pre-release: the base rules (end-user, cookie) and the QA accounts.
+    let docs = rendered("pre-release");
+    let mesh = Running::start(&docs).unwrap();
+    let grey = |p: &str| {
+        (
+            format!("showroom-api-{p}"),
+            if p == "grey" { "grey" } else { "" }.to_string(),
+        )
+    };
+    let auth = bearer(&mesh.token("carol"));
+    let qa = bearer(&mesh.token("qa-2"));
+    for (case, headers, want) in [
+        (
+            "cookie",
+            vec![("authorization", auth.as_str()), ("cookie", "lane=grey")],
+            "grey",
+        ),
+        (
+            "end-user",
+            vec![("authorization", auth.as_str()), ("end-user", "test")],
+            "grey",
+        ),
+        ("QA account", vec![("authorization", qa.as_str())], "grey"),
+        (
+            "normal user",
+            vec![("authorization", auth.as_str())],
+            "normal",
+        ),
+    ] {
+        let (first, first_lane, second, second_lane) = chain(&mesh, &headers);
+        assert_eq!((first, first_lane), grey(want), "{case}: first hop");
+        assert_eq!(second, format!("render-api-{want}"), "{case}: second hop");
+        assert_eq!(
+            second_lane,
+            if want == "grey" { "grey" } else { "" },
+            "{case}"
+        );
+    }
+    assert_eq!(mesh.lane_decisions("istio-ingressgateway"), 4);
+    assert_eq!(mesh.jwt_checks("istio-ingressgateway"), 4);
+    assert_eq!(mesh.lane_decisions("kfaas-gateway"), 0);
+}
+
+#[test]
+fn production_has_no_demo_and_fetches_keys_through_the_anchor() {
+    let docs = rendered("production");
+    for d in docs.iter().filter(|d| d["kind"] == "WasmPlugin") {
+        assert_eq!(
+            d["spec"]["imagePullSecret"],
+            "kfaas-wasm-pull",
+            "{}",
+            render::resource_name(d)
+        );
+    }
+    let in_root: Vec<String> = docs
+        .iter()
+        .filter(|d| d["metadata"]["namespace"] == "istio-system")
+        .map(render::resource_name)
+        .collect();
+    assert_eq!(
+        in_root,
+        [
+            "WasmPlugin istio-system/grey-chain-gateway",
+            "WasmPlugin istio-system/jwt-auth"
+        ]
+    );
+    assert!(!docs
+        .iter()
+        .any(|d| d["metadata"]["namespace"] == "saas" && d["kind"] != "WasmPlugin"));
+
+    let mesh = Running::start_only(&docs, Some(&["kfaas-gateway"])).unwrap();
+    assert!(mesh.knative.is_empty(), "no example Knative service");
+    let url = mesh.url("kfaas-gateway", 8080, "/faas/api/render");
+    assert_eq!(http::get(&url, &[]).unwrap().status, 401);
+    // A valid token passes jwt-auth (keys fetched through the cluster the jwks-cluster
+    // VirtualService guarantees), then the empty table answers 404.
+    let r = http::get(&url, &[("authorization", &bearer(&mesh.token("dave")))]).unwrap();
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(r.body.contains("no_faas_route"), "{}", r.body);
+    drop(mesh);
+
+    // Without the anchor the gateway gets no JWKS cluster: every token is refused, and
+    // the check names both jwt-auth plugins.
+    let mut bare = docs.clone();
+    bare.retain(|d| d["metadata"]["name"] != "jwks-cluster");
+    let problems: Vec<String> = validate::check_mesh(&bare)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for ns in ["istio-system", "kfaas-system"] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains(&format!("WasmPlugin {ns}/jwt-auth"))
+                    && p.contains("jwksCluster")),
+            "{problems:#?}"
+        );
+    }
+    let mesh = Running::start_only(&bare, Some(&["kfaas-gateway"])).unwrap();
+    let url = mesh.url("kfaas-gateway", 8080, "/faas/api/render");
+    let r = http::get(&url, &[("authorization", &bearer(&mesh.token("dave")))]).unwrap();
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.json().unwrap()["reason"], "jwks_unavailable");
+}
+
+#[test]
+fn a_plugin_that_leaves_a_listener_unprotected_fails_the_check_with_its_name() {
+    let mut docs = rendered("test");
+    assert_eq!(validate::check_mesh(&docs), []);
+    let jwt = docs
+        .iter_mut()
+        .find(|d| {
+            d["kind"] == "WasmPlugin"
+                && d["metadata"]["namespace"] == "istio-system"
+                && d["metadata"]["name"] == "jwt-auth"
+        })
+        .unwrap();
+    jwt["spec"]["match"] = json!([{"mode": "SERVER", "ports": [{"number": 8080}]}]);
+    let problems: Vec<String> = validate::check_mesh(&docs)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        problems.iter().any(
+            |p| p.contains("Listener istio-system/istio-ingressgateway:8080")
+                && p.contains("left unprotected")
+                && p.contains("WasmPlugin istio-system/jwt-auth")
+        ),
+        "{problems:#?}"
+    );
+    // And what it would mean: that listener now lets a request without a token through.
+    let mesh = Running::start_only(
+        &docs,
+        Some(&[
+            "istio-ingressgateway",
+            "showroom-api-normal",
+            "render-api-normal",
+        ]),
+    )
+    .unwrap();
+    let r = http::get(
+        &mesh.url("istio-ingressgateway", 8080, "/showroom/home"),
+        &[("host", "www.example.com")],
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(mesh.jwt_checks("istio-ingressgateway"), 0);
+}
+
+fn plugin<'a>(docs: &'a mut [Value], ns: &str, name: &str) -> &'a mut Value {
+    docs.iter_mut()
+        .find(|d| {
+            d["kind"] == "WasmPlugin"
+                && d["metadata"]["namespace"] == ns
+                && d["metadata"]["name"] == name
+        })
+        .unwrap_or_else(|| panic!("WasmPlugin {ns}/{name}"))
+}
+
+/// Each of the old defects put back into today's test overlay, one at a time, breaks the
+/// FaaS call on real Envoy the way issue 13 describes (and `release check` names it).
+#[test]
+fn each_old_defect_breaks_the_faas_call() {
+    let gateways = Some(&["istio-ingressgateway", "kfaas-gateway"][..]);
+    let call = |docs: &[Value], headers: &[(&str, &str)]| {
+        let mesh = Running::start_only(docs, gateways).unwrap();
+        let auth = bearer(&mesh.token("erin"));
+        let mut all = vec![("authorization", auth.as_str())];
+        all.extend_from_slice(headers);
+        let r = http::get(&mesh.url("kfaas-gateway", 8080, "/faas/api/render"), &all).unwrap();
+        let checks = mesh.jwt_checks("istio-ingressgateway");
+        (r, checks)
+    };
+    let named = |docs: &[Value], words: &[&str]| {
+        let problems: Vec<String> = validate::check_mesh(docs)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            problems.iter().any(|p| words.iter().all(|w| p.contains(w))),
+            "{words:?} not in {problems:#?}"
+        );
+    };
+
+    // 1. Ingress plugins without `match.ports` also run on knative-local-gateway (8081):
+    //    a second check of a call whose token the kfaas gateway removed → 401.
+    let mut docs = rendered("test");
+    for name in ["jwt-auth", "grey-chain-gateway"] {
+        plugin(&mut docs, "istio-system", name)["spec"]
+            .as_object_mut()
+            .unwrap()
+            .remove("match");
+    }
+    let (r, checks) = call(&docs, &[]);
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(checks, 1, "checked a second time on 8081");
+    named(
+        &docs,
+        &["WasmPlugin istio-system/jwt-auth", "knative-local-gateway"],
+    );
+
+    // 2. The pre-0.19 name of Knative's local gateway: no such Service → 503.
+    let mut docs = rendered("test");
+    let vs = docs
+        .iter_mut()
+        .find(|d| d["metadata"]["name"] == "faas-api")
+        .unwrap();
+    for rule in vs["spec"]["http"].as_array_mut().unwrap() {
+        rule["route"][0]["destination"]["host"] =
+            "cluster-local-gateway.istio-system.svc.cluster.local".into();
+    }
+    let (r, _) = call(&docs, &[]);
+    assert_eq!(r.status, 503, "{}", r.body);
+    named(
+        &docs,
+        &[
+            "VirtualService kfaas-system/faas-api",
+            "cluster-local-gateway",
+        ],
+    );
+
+    // 4. No gateway-mode grey-chain on the kfaas gateway: a client's x-grey reaches the
+    //    function.
+    let mut docs = rendered("test");
+    docs.retain(|d| {
+        !(d["metadata"]["name"] == "grey-chain-gateway"
+            && d["metadata"]["namespace"] == "kfaas-system")
+    });
+    let (r, _) = call(&docs, &[("x-grey", "grey")]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json().unwrap()["headers"]["x-grey"], "grey");
+    named(
+        &docs,
+        &[
+            "Listener kfaas-system/kfaas-gateway:8080",
+            "without a lane decision",
+        ],
+    );
+}
+
+/// 3. The old first-hop rule (the gateway VirtualService matching `end-user` itself) put
+///    back: a user made grey by cookie gets a normal first service and grey later hops —
+///    the mixed chain the shipped `x-grey` rule prevents.
+#[test]
+fn the_old_first_hop_rule_splits_the_chain() {
+    let mut docs = rendered("test");
+    let entry = docs
+        .iter_mut()
+        .find(|d| d["metadata"]["name"] == "showroom-api-entry")
+        .unwrap();
+    entry["spec"]["http"][0]["match"][0]["headers"] = json!({"end-user": {"exact": "test"}});
+    let pods = [
+        "istio-ingressgateway",
+        "showroom-api-normal",
+        "showroom-api-grey",
+        "render-api-normal",
+        "render-api-grey",
+    ];
+    let mesh = Running::start_only(&docs, Some(&pods)).unwrap();
+    let auth = bearer(&mesh.token("frank"));
+    let (first, _, second, _) = chain(&mesh, &[("authorization", &auth), ("cookie", "lane=grey")]);
+    assert_eq!(
+        (first.as_str(), second.as_str()),
+        ("showroom-api-normal", "render-api-grey")
+    );
+}
