@@ -3,6 +3,7 @@
 //! `jwt_authn`. Every bad field is named, not only the first.
 
 use crate::jwks::{self, KeySet};
+use filters_common::host_match::{parse_host_list, HostPattern};
 use filters_common::ConfigErrors;
 use serde_json::{Map, Value};
 
@@ -28,6 +29,7 @@ struct RawConfig {
     default_requirement: Option<Requirement>,
     max_token_bytes: Option<u64>,
     token_cache_max_entries: Option<u64>,
+    mode: Option<Mode>,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +65,7 @@ struct RawClaimHeader {
 #[derive(Debug)]
 struct RawRequirementRule {
     matcher: RawMatch,
+    hosts: Option<Vec<String>>,
     requirement: Requirement,
 }
 
@@ -82,6 +85,25 @@ pub enum Requirement {
     AllowMissing,
     /// Not checked.
     None,
+}
+
+/// What the filter does with a request it would refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Refuse it (401/403/400/503).
+    Enforce,
+    /// Let it pass unchanged, count the reason (`jwt_auth.audit.<reason>`)
+    /// and log it once at info: the "observe" step before enforcing.
+    Audit,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Audit => "audit",
+        }
+    }
 }
 
 /// Where a token is looked for.
@@ -137,6 +159,9 @@ pub enum PathMatch {
 #[derive(Debug, Clone)]
 pub struct RequirementRule {
     pub matcher: PathMatch,
+    /// The rule applies only on these hosts; empty = every host (`hosts`
+    /// absent: an empty configured list is refused).
+    pub hosts: Vec<HostPattern>,
     pub requirement: Requirement,
 }
 
@@ -147,6 +172,7 @@ pub struct Config {
     pub default_requirement: Requirement,
     pub max_token_bytes: usize,
     pub cache_max_entries: usize,
+    pub mode: Mode,
 }
 
 impl Config {
@@ -221,8 +247,20 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
         } else {
             continue;
         };
+        let hosts = match r.hosts {
+            None => Vec::new(),
+            Some(list) if list.is_empty() => {
+                errors.add(
+                    format!("rules[{i}].hosts"),
+                    "must not be empty (leave hosts out for a rule on every host)",
+                );
+                continue;
+            }
+            Some(list) => parse_host_list(&format!("rules[{i}].hosts"), &list, &mut errors),
+        };
         rules.push(RequirementRule {
             matcher,
+            hosts,
             requirement: r.requirement,
         });
     }
@@ -252,6 +290,7 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
         default_requirement: raw.default_requirement.unwrap_or(Requirement::Required),
         max_token_bytes,
         cache_max_entries,
+        mode: raw.mode.unwrap_or(Mode::Enforce),
     };
     errors.into_result(config)
 }
@@ -460,6 +499,7 @@ fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
         raw.rules = list(m, "", "rules", e, read_requirement_rule).unwrap_or_default();
         raw.default_requirement = field(m, "", "defaultRequirement", e, requirement);
         raw.max_token_bytes = field(m, "", "maxTokenBytes", e, uint);
+        raw.mode = field(m, "", "mode", e, mode);
         if let Some(v) = m.get("tokenCache").filter(|v| !v.is_null()) {
             if let Some(c) = object(v, "tokenCache", &["maxEntries"], e) {
                 raw.token_cache_max_entries = field(c, "tokenCache", "maxEntries", e, uint);
@@ -475,6 +515,7 @@ const ROOT_FIELDS: &[&str] = &[
     "defaultRequirement",
     "maxTokenBytes",
     "tokenCache",
+    "mode",
 ];
 
 const RULE_FIELDS: &[&str] = &[
@@ -532,8 +573,9 @@ fn read_jwt_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawJwtRule
 }
 
 fn read_requirement_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawRequirementRule> {
-    let m = object(v, at, &["match", "requirement"], e)?;
+    let m = object(v, at, &["match", "hosts", "requirement"], e)?;
     let requirement = required(m, at, "requirement", e, requirement);
+    let hosts = field(m, at, "hosts", e, strings);
     let match_at = format!("{at}.match");
     let matcher = match m.get("match") {
         None => {
@@ -548,6 +590,7 @@ fn read_requirement_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<Ra
     };
     Some(RawRequirementRule {
         matcher: matcher?,
+        hosts,
         requirement: requirement?,
     })
 }
@@ -561,6 +604,14 @@ fn requirement(v: &Value) -> Read<Requirement> {
         Some("allow_missing") => Ok(Requirement::AllowMissing),
         Some("none") => Ok(Requirement::None),
         _ => Err("must be one of required, allow_missing, none"),
+    }
+}
+
+fn mode(v: &Value) -> Read<Mode> {
+    match v.as_str() {
+        Some("enforce") => Ok(Mode::Enforce),
+        Some("audit") => Ok(Mode::Audit),
+        _ => Err("must be one of enforce, audit"),
     }
 }
 
@@ -1029,6 +1080,77 @@ mod tests {
                 .contains("keys[0].n: RSA modulus of 1024 bits is too small"),
             "{got}"
         );
+    }
+
+    #[test]
+    fn rule_hosts_are_compiled_and_bad_ones_named() {
+        let c = ok(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}],
+            "rules":[{{"match":{{"prefix":"/"}},"hosts":["WWW.example.com","*.example.com"],"requirement":"required"}},
+                     {{"match":{{"prefix":"/"}},"requirement":"none"}}]}}"#
+        ));
+        assert_eq!(
+            c.rules[0].hosts,
+            vec![
+                HostPattern::Exact("www.example.com".into()),
+                HostPattern::Suffix(".example.com".into())
+            ]
+        );
+        assert!(c.rules[1].hosts.is_empty(), "absent = every host");
+        let got = fields(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}],
+            "rules":[{{"match":{{"prefix":"/"}},"hosts":["ok.com","bad host","a.com:80","*.*.com"],"requirement":"required"}},
+                     {{"match":{{"prefix":"/"}},"hosts":[],"requirement":"required"}},
+                     {{"match":{{"prefix":"x"}},"hosts":["a*b"],"requirement":"required"}}]}}"#
+        ));
+        assert_eq!(
+            got,
+            vec![
+                "rules[0].hosts[1]",
+                "rules[0].hosts[2]",
+                "rules[0].hosts[3]",
+                "rules[1].hosts",
+                "rules[2].match.prefix",
+            ]
+        );
+        let err = parse(
+            format!(
+                r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}],"rules":[{{"match":{{"prefix":"/"}},"hosts":[],"requirement":"none"}}]}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("rules[0].hosts: must not be empty"), "{err}");
+        assert_eq!(
+            fields(
+                r#"{"jwtRules":[{"issuer":"i"}],"rules":[{"match":{"prefix":"/"},"hosts":"a.com","requirement":"none"}]}"#
+            ),
+            vec!["rules[0].hosts"]
+        );
+    }
+
+    #[test]
+    fn mode_defaults_to_enforce_and_unknown_modes_are_refused() {
+        let base = format!(r#""jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}]"#);
+        assert_eq!(ok(&format!("{{{base}}}")).mode, Mode::Enforce);
+        assert_eq!(
+            ok(&format!(r#"{{{base},"mode":"enforce"}}"#)).mode,
+            Mode::Enforce
+        );
+        assert_eq!(
+            ok(&format!(r#"{{{base},"mode":"audit"}}"#)).mode,
+            Mode::Audit
+        );
+        for bad in [r#""Audit""#, r#""observe""#, "true", "1"] {
+            let err = parse(format!(r#"{{{base},"mode":{bad}}}"#).as_bytes()).unwrap_err();
+            assert_eq!(err.fields(), vec!["mode"], "{bad}");
+            assert!(
+                err.to_string()
+                    .contains("mode: must be one of enforce, audit"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

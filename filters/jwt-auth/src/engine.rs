@@ -3,7 +3,7 @@
 //! keys per rule and the remote JWKS state the glue drives.
 
 use crate::cache::{Entry, TokenCache};
-use crate::config::{Config, JwtRule, KeySource, Location, Requirement};
+use crate::config::{Config, JwtRule, KeySource, Location, Mode, Requirement};
 use crate::extract::{self, Found, Removal, Request};
 use crate::jwks::{self, KeySet};
 use crate::remote::Remote;
@@ -18,6 +18,8 @@ use std::rc::Rc;
 pub enum Metric {
     Allowed,
     Denied(Failure),
+    /// Audit mode: would have been denied for this reason, passed instead.
+    Audit(Failure),
     CacheHit,
     CacheMiss,
     JwksFetchSuccess,
@@ -30,6 +32,7 @@ impl Metric {
         match self {
             Metric::Allowed => "allowed".into(),
             Metric::Denied(f) => format!("denied.{}", f.name()),
+            Metric::Audit(f) => format!("audit.{}", f.name()),
             Metric::CacheHit => "cache.hit".into(),
             Metric::CacheMiss => "cache.miss".into(),
             Metric::JwksFetchSuccess => "jwks_fetch.success".into(),
@@ -41,11 +44,12 @@ impl Metric {
     pub fn index(self) -> usize {
         match self {
             Metric::Allowed => 0,
-            Metric::Denied(f) => 1 + Failure::ALL.iter().position(|x| *x == f).unwrap_or(0),
+            Metric::Denied(f) => 1 + failure_index(f),
             Metric::CacheHit => 1 + Failure::ALL.len(),
             Metric::CacheMiss => 2 + Failure::ALL.len(),
             Metric::JwksFetchSuccess => 3 + Failure::ALL.len(),
             Metric::JwksFetchFailure => 4 + Failure::ALL.len(),
+            Metric::Audit(f) => 5 + Failure::ALL.len() + failure_index(f),
         }
     }
 
@@ -58,9 +62,17 @@ impl Metric {
             Metric::JwksFetchSuccess,
             Metric::JwksFetchFailure,
         ]);
+        all.extend(Failure::ALL.iter().map(|f| Metric::Audit(*f)));
         all
     }
 }
+
+fn failure_index(f: Failure) -> usize {
+    Failure::ALL.iter().position(|x| *x == f).unwrap_or(0)
+}
+
+/// Longest path (in characters) an audit log line shows.
+const AUDIT_LOG_PATH_CHARS: usize = 200;
 
 /// A change to the request on its way upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +86,13 @@ pub enum Decision {
     /// Pass upstream after these changes.
     Continue(Vec<Mutation>),
     Deny(Denial),
+    /// Audit mode: the request would have been refused for `reason`; it
+    /// passes unchanged except that client copies of the output headers are
+    /// removed (as on every request). `log` is for the operator, at info.
+    Audit {
+        reason: Failure,
+        log: String,
+    },
     /// Wait for rule `rule`'s JWKS (fetched by the root on its next tick).
     Wait {
         rule: usize,
@@ -163,13 +182,42 @@ impl Engine {
         self.metrics.drain(..)
     }
 
+    /// What to do with `req`. In audit mode a refusal becomes
+    /// [`Decision::Audit`]: counted as `audit.<reason>` instead of
+    /// `denied.<reason>`, the request passes.
     pub fn decide(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
+        match self.judge(req, now, may_wait) {
+            Decision::Deny(d) if self.config.mode == Mode::Audit => {
+                self.metrics.push(Metric::Audit(d.reason));
+                let path: String = req
+                    .path_without_query()
+                    .chars()
+                    .take(AUDIT_LOG_PATH_CHARS)
+                    .collect();
+                Decision::Audit {
+                    reason: d.reason,
+                    log: format!(
+                        "audit: would refuse {} {}{path} with {} ({})",
+                        req.method,
+                        req.authority,
+                        d.status,
+                        d.reason.name()
+                    ),
+                }
+            }
+            Decision::Deny(d) => {
+                self.metrics.push(Metric::Denied(d.reason));
+                Decision::Deny(d)
+            }
+            other => other,
+        }
+    }
+
+    /// The decision as enforce mode takes it.
+    fn judge(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
         let requirement = match requirement::for_request(&self.config, req) {
             Ok(r) => r,
-            Err(e) => {
-                self.metrics.push(Metric::Denied(Failure::BadPath));
-                return Decision::Deny(response::bad_path(e.reason()));
-            }
+            Err(e) => return Decision::Deny(response::bad_path(e.reason())),
         };
         if requirement == Requirement::None {
             return Decision::Continue(Vec::new());
@@ -192,8 +240,7 @@ impl Engine {
         }
     }
 
-    fn deny(&mut self, f: Failure, req: &Request) -> Decision {
-        self.metrics.push(Metric::Denied(f));
+    fn deny(&self, f: Failure, req: &Request) -> Decision {
         let scheme = if req.scheme.is_empty() {
             "http"
         } else {

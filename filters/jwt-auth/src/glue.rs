@@ -188,11 +188,12 @@ impl RootContext for Root {
                 .collect();
         }
         let rules = config.jwt_rules.len();
+        let mode = config.mode.name();
         shared.engine = Some(Engine::new(config, now()));
         shared.calls.clear();
         log(
             LogLevel::Info,
-            &format!("configured with {rules} JWT rule(s)"),
+            &format!("configured with {rules} JWT rule(s), mode {mode}"),
         );
         drop(shared);
         let _ = hostcalls::set_tick_period(TICK);
@@ -342,7 +343,8 @@ fn read_request() -> Request {
 
 /// Applies a decision to the effective stream. Client copies of the output
 /// headers are removed from every request; one the filter sets is replaced
-/// by that set instead (one call less per request).
+/// by that set instead (one call less per request). An audited refusal
+/// passes as a `Continue` without changes, after its log line.
 fn apply(decision: Decision, output_headers: &[String]) -> Action {
     match decision {
         Decision::Continue(mutations) => {
@@ -386,6 +388,10 @@ fn apply(decision: Decision, output_headers: &[String]) -> Action {
                 .collect();
             let _ = hostcalls::send_http_response(d.status, headers, Some(d.body.as_bytes()));
             Action::Pause
+        }
+        Decision::Audit { log: line, .. } => {
+            log(LogLevel::Info, &line);
+            apply(Decision::Continue(Vec::new()), output_headers)
         }
         Decision::Wait { .. } => deny_unavailable(),
     }

@@ -1,33 +1,48 @@
-//! Which requirement applies to a request: the first rule whose match fits
+//! Which requirement applies to a request: the first rule whose `hosts`
+//! cover the request's host (no `hosts`: every host) and whose match fits
 //! the normalized path (without query) decides, else the default. CORS
 //! preflights pass.
 //!
 //! Rules see the path as faas-router and upstreams do after normalization
 //! (`/public/../a` is `/a`), so dot segments, `//` or escapes cannot steer a
-//! request into a laxer rule. A path that cannot be normalized is refused.
+//! request into a laxer rule. A path that cannot be normalized is refused,
+//! but only when a rule for the request's host needs the path: on a host no
+//! rule names, the default decides without it.
+//!
+//! The host is the `:authority` without port, lower-cased, one trailing dot
+//! removed (`filters_common::host_match::request_host`).
 
-use crate::config::{Config, PathMatch, Requirement};
+use crate::config::{Config, PathMatch, Requirement, RequirementRule};
 use crate::extract::Request;
+use filters_common::host_match::request_host;
 use filters_common::path::{self, PathError};
 
 pub fn for_request(config: &Config, req: &Request) -> Result<Requirement, PathError> {
     if is_cors_preflight(req) {
         return Ok(Requirement::None);
     }
-    if config.rules.is_empty() {
-        return Ok(config.default_requirement);
-    }
-    let path = path::normalize(req.path_without_query())?;
-    let path = path.as_str();
-    Ok(config
-        .rules
-        .iter()
-        .find(|r| match &r.matcher {
+    let host = request_host(&req.authority);
+    let mut normalized: Option<String> = None;
+    for rule in config.rules.iter().filter(|r| on_host(r, &host)) {
+        let path = match &normalized {
+            Some(p) => p,
+            None => normalized.insert(path::normalize(req.path_without_query())?),
+        };
+        let fits = match &rule.matcher {
             PathMatch::Prefix(p) => path.starts_with(p.as_str()),
             PathMatch::Exact(e) => path == e,
             PathMatch::Regex(re) => re.is_match(path),
-        })
-        .map_or(config.default_requirement, |r| r.requirement))
+        };
+        if fits {
+            return Ok(rule.requirement);
+        }
+    }
+    Ok(config.default_requirement)
+}
+
+/// True when the rule applies on `host` (already normalized).
+fn on_host(rule: &RequirementRule, host: &str) -> bool {
+    rule.hosts.is_empty() || rule.hosts.iter().any(|p| p.covers(host))
 }
 
 /// OPTIONS with `Origin` and `Access-Control-Request-Method`.
@@ -140,6 +155,80 @@ mod tests {
             ..Request::default()
         };
         assert_eq!(for_request(&c, &req), Ok(Requirement::AllowMissing));
+    }
+
+    fn hosts_config() -> Config {
+        crate::config::parse(
+            br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+            "rules":[
+              {"match":{"prefix":"/health"},"requirement":"none"},
+              {"match":{"prefix":"/api/"},"hosts":["api.example.com","*.api.example.com"],"requirement":"required"},
+              {"match":{"prefix":"/"},"hosts":["www.example.com"],"requirement":"allow_missing"}
+            ],
+            "defaultRequirement":"none"}"#,
+        )
+        .unwrap()
+    }
+
+    fn on(authority: &str, path: &str) -> Result<Requirement, PathError> {
+        let req = Request {
+            method: "GET".into(),
+            authority: authority.into(),
+            path: path.into(),
+            ..Request::default()
+        };
+        for_request(&hosts_config(), &req)
+    }
+
+    #[test]
+    fn a_rule_with_hosts_applies_only_on_those_hosts_and_its_paths() {
+        // Host and path must both fit.
+        assert_eq!(on("api.example.com", "/api/x"), Ok(Requirement::Required));
+        assert_eq!(
+            on("API.Example.COM:8443", "/api/x"),
+            Ok(Requirement::Required)
+        );
+        assert_eq!(on("api.example.com.", "/api/x"), Ok(Requirement::Required));
+        assert_eq!(
+            on("eu.api.example.com", "/api/x"),
+            Ok(Requirement::Required)
+        );
+        assert_eq!(on("api.example.com", "/web"), Ok(Requirement::None));
+        // Another host: the rule is skipped, the next one or the default decides.
+        assert_eq!(
+            on("www.example.com", "/api/x"),
+            Ok(Requirement::AllowMissing)
+        );
+        assert_eq!(on("shop.example.com", "/api/x"), Ok(Requirement::None));
+        assert_eq!(on("api.example.com.evil", "/api/x"), Ok(Requirement::None));
+        assert_eq!(on("", "/api/x"), Ok(Requirement::None));
+        // A rule without hosts still applies everywhere, first match first.
+        assert_eq!(on("api.example.com", "/health"), Ok(Requirement::None));
+        // The path is normalized before the match on every host.
+        assert_eq!(
+            on("api.example.com", "/health/../api/x"),
+            Ok(Requirement::Required)
+        );
+    }
+
+    #[test]
+    fn a_bad_path_is_refused_only_where_a_rule_needs_it() {
+        let bad = "/api/..%2fx";
+        assert_eq!(on("api.example.com", bad), Err(PathError::EncodedSlash));
+        // The first rule has no hosts, so every host needs the path.
+        assert_eq!(on("shop.example.com", bad), Err(PathError::EncodedSlash));
+        let c = crate::config::parse(
+            br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+            "rules":[{"match":{"prefix":"/"},"hosts":["api.example.com"],"requirement":"required"}],
+            "defaultRequirement":"none"}"#,
+        )
+        .unwrap();
+        let req = Request {
+            authority: "www.example.com".into(),
+            path: bad.into(),
+            ..Request::default()
+        };
+        assert_eq!(for_request(&c, &req), Ok(Requirement::None));
     }
 
     #[test]

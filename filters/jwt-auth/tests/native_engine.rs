@@ -48,7 +48,7 @@ fn bearer(token: &str) -> Request {
 
 fn status(d: &Decision) -> u32 {
     match d {
-        Decision::Continue(_) => 200,
+        Decision::Continue(_) | Decision::Audit { .. } => 200,
         Decision::Deny(d) => d.status,
         Decision::Wait { .. } => 0,
     }
@@ -318,5 +318,114 @@ fn metric_index_is_its_position_in_all() {
     for (i, m) in all.iter().enumerate() {
         assert_eq!(m.index(), i, "{m:?}");
     }
-    assert_eq!(all.len(), 15);
+    assert_eq!(all.len(), 25);
+    let names: Vec<String> = all.iter().map(|m| m.name()).collect();
+    assert!(names.contains(&"audit.signature".to_string()));
+    assert!(names.contains(&"denied.signature".to_string()));
+}
+
+#[test]
+fn a_rule_with_hosts_demands_nothing_on_another_host() {
+    let k = hmac(b"secret-secret-secret-secret-0123");
+    let mut e = engine(
+        "",
+        r#","rules":[{"match":{"prefix":"/"},"hosts":["api.example.com"],"requirement":"required"}],"defaultRequirement":"none""#,
+        &[k.jwk(None, None)],
+    );
+    let mut www = get("/faas/api/x", &[]);
+    www.authority = "www.example.com:8080".into();
+    assert_eq!(e.decide(&www, NOW, false), Decision::Continue(Vec::new()));
+    // Not even a bad token is looked at there.
+    www.headers = vec![("authorization".into(), "Bearer a.b.c".into())];
+    assert_eq!(e.decide(&www, NOW, false), Decision::Continue(Vec::new()));
+    assert!(e.take_metrics().is_empty());
+    // The listed host, any case and port: required.
+    let mut api = get("/faas/api/x", &[]);
+    api.authority = "API.example.com:443".into();
+    assert_eq!(reason(&e.decide(&api, NOW, false)), Some(Failure::Missing));
+    api.headers = vec![(
+        "authorization".into(),
+        format!("Bearer {}", std_token(&k, "HS256", None)),
+    )];
+    assert_eq!(status(&e.decide(&api, NOW, false)), 200);
+}
+
+fn audit(d: &Decision) -> (Failure, String) {
+    match d {
+        Decision::Audit { reason, log } => (*reason, log.clone()),
+        other => panic!("not audited: {other:?}"),
+    }
+}
+
+#[test]
+fn audit_mode_passes_what_enforce_refuses_and_counts_it_by_reason() {
+    let k = hmac(b"secret-secret-secret-secret-0123");
+    let other = hmac(b"another-secret-another-secret-01");
+    let outputs = r#","outputClaimToHeaders":[{"header":"x-jwt-sub","claim":"sub"}]"#;
+    let rules = r#","rules":[{"match":{"prefix":"/public/"},"requirement":"allow_missing"}]"#;
+    let mut enforce = engine(outputs, rules, &[k.jwk(None, None)]);
+    let mut e = engine(
+        outputs,
+        &format!(r#"{rules},"mode":"audit""#),
+        &[k.jwk(None, None)],
+    );
+    e.take_metrics();
+    enforce.take_metrics();
+
+    let forged = std_token(&other, "HS256", None);
+    let mut wrong_aud = claims();
+    wrong_aud["aud"] = json!("other");
+    let cases: Vec<(Request, Failure, &str)> = vec![
+        (
+            get("/faas/api/x?q=1", &[]),
+            Failure::Missing,
+            "401 (missing)",
+        ),
+        (
+            get(&format!("/faas/api/x?access_token={forged}"), &[]),
+            Failure::Signature,
+            "401 (signature)",
+        ),
+        (bearer("a.b.c"), Failure::Malformed, "401 (malformed)"),
+        (
+            bearer(&token(&k, &json!({"alg": "HS256"}), &wrong_aud)),
+            Failure::Audience,
+            "403 (audience)",
+        ),
+        (get("/faas/..%2fx", &[]), Failure::BadPath, "400 (bad_path)"),
+    ];
+    for (req, want, status_text) in &cases {
+        // Enforce refuses it ...
+        assert_eq!(reason(&enforce.decide(req, NOW, false)), Some(*want));
+        assert_eq!(enforce.take_metrics().last(), Some(&Metric::Denied(*want)));
+        // ... audit lets it pass, counted as audit.<reason>, never as denied.
+        let (got, log) = audit(&e.decide(req, NOW, false));
+        assert_eq!(got, *want);
+        let m = e.take_metrics();
+        assert_eq!(m.last(), Some(&Metric::Audit(*want)), "{m:?}");
+        assert!(!m.iter().any(|m| matches!(m, Metric::Denied(_))), "{m:?}");
+        assert!(
+            log.starts_with("audit: would refuse GET api.example.com/faas/")
+                && log.ends_with(status_text),
+            "{log}"
+        );
+        assert!(!log.contains('?') && !log.contains(&forged), "{log}");
+    }
+    assert_eq!(Metric::Audit(Failure::Audience).name(), "audit.audience");
+
+    // What enforce lets through is unchanged in audit: claims set, token removed.
+    let ok = bearer(&std_token(&k, "HS256", None));
+    let Decision::Continue(m) = e.decide(&ok, NOW, false) else {
+        panic!()
+    };
+    assert!(m.contains(&Mutation::SetHeader("x-jwt-sub".into(), "alice".into())));
+    assert!(m.contains(&Mutation::Remove(Removal::Header("authorization".into()))));
+    assert_eq!(
+        e.decide(&get("/public/x", &[]), NOW, false),
+        Decision::Continue(Vec::new())
+    );
+    // A long path is cut in the log line.
+    let long = format!("/{}", "a".repeat(5000));
+    let (_, log) = audit(&e.decide(&get(&long, &[]), NOW, false));
+    assert!(log.len() < 300, "{}", log.len());
 }
