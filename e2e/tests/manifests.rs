@@ -11,7 +11,11 @@
 //! `a_grey_user_is_grey_from_the_first_hop`; (4) no lane decision on the kfaas gateway:
 //! `a_spoofed_lane_is_ignored_at_both_entry_points`; (6) pull secrets, the JWKS cluster,
 //! production's demo config: `production_has_no_demo_and_fetches_keys_through_the_anchor`;
+//! (5) a token for every page of every host, no way to observe first:
+//! `the_shared_ingress_demands_tokens_only_on_api_hosts`, `the_audit_component_...`;
 //! and a plugin leaving a listener unprotected fails the check with its name.
+//! `old_defect_*` and `the_old_first_hop_rule_splits_the_chain` put the old defects back
+//! one at a time into today's overlays.
 
 #[path = "manifests/mesh.rs"]
 mod mesh;
@@ -141,7 +145,7 @@ fn a_spoofed_lane_is_ignored_at_both_entry_points() {
     let r = http::get(
         &mesh.url("istio-ingressgateway", 8080, "/showroom/home"),
         &[
-            ("host", "www.example.com"),
+            ("host", "api.example.com"),
             ("authorization", &auth),
             ("traceparent", &tp),
             ("x-grey", "grey"),
@@ -166,7 +170,7 @@ fn a_spoofed_lane_is_ignored_at_both_entry_points() {
 /// The chain a request to the web site takes: (first pod, its lane, second pod, its lane).
 fn chain(mesh: &Running, headers: &[(&str, &str)]) -> (String, String, String, String) {
     let tp = traceparent();
-    let mut all = vec![("host", "www.example.com"), ("traceparent", tp.as_str())];
+    let mut all = vec![("host", "api.example.com"), ("traceparent", tp.as_str())];
     all.extend_from_slice(headers);
     let r = http::get(
         &mesh.url("istio-ingressgateway", 8080, "/showroom/home"),
@@ -316,7 +320,7 @@ fn a_plugin_that_leaves_a_listener_unprotected_fails_the_check_with_its_name() {
         ),
         "{problems:#?}"
     );
-    // And what it would mean: that listener now lets a request without a token through.
+    // And what it would mean: the API host now lets a request without a token through.
     let mesh = Running::start_only(
         &docs,
         Some(&[
@@ -328,7 +332,7 @@ fn a_plugin_that_leaves_a_listener_unprotected_fails_the_check_with_its_name() {
     .unwrap();
     let r = http::get(
         &mesh.url("istio-ingressgateway", 8080, "/showroom/home"),
-        &[("host", "www.example.com")],
+        &[("host", "api.example.com")],
     )
     .unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
@@ -345,49 +349,86 @@ fn plugin<'a>(docs: &'a mut [Value], ns: &str, name: &str) -> &'a mut Value {
         .unwrap_or_else(|| panic!("WasmPlugin {ns}/{name}"))
 }
 
-/// Each of the old defects put back into today's test overlay, one at a time, breaks the
-/// FaaS call on real Envoy the way issue 13 describes (and `release check` names it).
-#[test]
-fn each_old_defect_breaks_the_faas_call() {
-    let gateways = Some(&["istio-ingressgateway", "kfaas-gateway"][..]);
-    let call = |docs: &[Value], headers: &[(&str, &str)]| {
-        let mesh = Running::start_only(docs, gateways).unwrap();
-        let auth = bearer(&mesh.token("erin"));
-        let mut all = vec![("authorization", auth.as_str())];
-        all.extend_from_slice(headers);
-        let r = http::get(&mesh.url("kfaas-gateway", 8080, "/faas/api/render"), &all).unwrap();
-        let checks = mesh.jwt_checks("istio-ingressgateway");
-        (r, checks)
-    };
-    let named = |docs: &[Value], words: &[&str]| {
-        let problems: Vec<String> = validate::check_mesh(docs)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert!(
-            problems.iter().any(|p| words.iter().all(|w| p.contains(w))),
-            "{words:?} not in {problems:#?}"
-        );
-    };
+const GATEWAYS: Option<&[&str]> = Some(&["istio-ingressgateway", "kfaas-gateway"]);
 
-    // 1. Ingress plugins without `match.ports` also run on knative-local-gateway (8081):
-    //    a second check of a call whose token the kfaas gateway removed → 401.
-    let mut docs = rendered("test");
+/// A FaaS call with `sub`'s token through the gateways of `docs`: (status, the headers the
+/// function saw, jwt-auth checks and lane decisions on the ingress pods).
+fn faas_call(docs: &[Value], sub: &str, headers: &[(&str, &str)]) -> (u16, Value, (u64, u64)) {
+    let mesh = Running::start_only(docs, GATEWAYS).unwrap();
+    let auth = bearer(&mesh.token(sub));
+    let mut all = vec![("authorization", auth.as_str())];
+    all.extend_from_slice(headers);
+    let r = http::get(&mesh.url("kfaas-gateway", 8080, "/faas/api/render"), &all).unwrap();
+    let seen = r
+        .json()
+        .map(|j| j["headers"].clone())
+        .unwrap_or(Value::Null);
+    let ingress = (
+        mesh.jwt_checks("istio-ingressgateway"),
+        mesh.lane_decisions("istio-ingressgateway"),
+    );
+    (r.status, seen, ingress)
+}
+
+/// `release check` reports a problem holding every one of `words`.
+fn named(docs: &[Value], words: &[&str]) {
+    let problems: Vec<String> = validate::check_mesh(docs)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        problems.iter().any(|p| words.iter().all(|w| p.contains(w))),
+        "{words:?} not in {problems:#?}"
+    );
+}
+
+// The old defects put back into today's overlays, one at a time: each breaks the FaaS call
+// on real Envoy the way issue 13 describes, and `release check` names it.
+
+/// 1. Ingress plugins without `match.ports` also run on knative-local-gateway (8081): a
+///    second check of a call whose token the kfaas gateway removed — with the old ingress
+///    rules (`defaultRequirement: required`) a 401, with today's a stripped x-jwt-sub — and
+///    a second lane decision that loses the lane of a QA account (pre-release: grey by
+///    x-jwt-sub).
+#[test]
+fn old_defect_unscoped_ingress_plugins_check_and_lane_again() {
+    let mut docs = rendered("pre-release");
+    let (status, seen, ingress) = faas_call(&docs, "qa-1", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&seen["x-jwt-sub"], &seen["x-grey"]),
+        (&json!("qa-1"), &json!("grey"))
+    );
+    assert_eq!(ingress, (0, 0));
     for name in ["jwt-auth", "grey-chain-gateway"] {
         plugin(&mut docs, "istio-system", name)["spec"]
             .as_object_mut()
             .unwrap()
             .remove("match");
     }
-    let (r, checks) = call(&docs, &[]);
-    assert_eq!(r.status, 401, "{}", r.body);
-    assert_eq!(checks, 1, "checked a second time on 8081");
+    let (status, seen, ingress) = faas_call(&docs, "qa-1", &[]);
+    assert_eq!(status, 200);
+    // jwt-auth ran there (no token: allow_missing counts nothing, but it removed the
+    // x-jwt-sub the kfaas gateway had set), and grey-chain decided again.
+    assert_eq!(ingress.1, 1, "laned a second time on 8081");
+    assert_eq!(
+        (&seen["x-jwt-sub"], &seen["x-grey"]),
+        (&Value::Null, &Value::Null),
+        "{seen}"
+    );
     named(
         &docs,
         &["WasmPlugin istio-system/jwt-auth", "knative-local-gateway"],
     );
+    plugin(&mut docs, "istio-system", "jwt-auth")["spec"]["pluginConfig"]["defaultRequirement"] =
+        "required".into();
+    let (status, _, ingress) = faas_call(&docs, "qa-1", &[]);
+    assert_eq!((status, ingress.0), (401, 1));
+}
 
-    // 2. The pre-0.19 name of Knative's local gateway: no such Service → 503.
+/// 2. The pre-0.19 name of Knative's local gateway: no such Service → 503.
+#[test]
+fn old_defect_cluster_local_gateway_is_a_503() {
     let mut docs = rendered("test");
     let vs = docs
         .iter_mut()
@@ -397,8 +438,8 @@ fn each_old_defect_breaks_the_faas_call() {
         rule["route"][0]["destination"]["host"] =
             "cluster-local-gateway.istio-system.svc.cluster.local".into();
     }
-    let (r, _) = call(&docs, &[]);
-    assert_eq!(r.status, 503, "{}", r.body);
+    let (status, _, _) = faas_call(&docs, "erin", &[]);
+    assert_eq!(status, 503);
     named(
         &docs,
         &[
@@ -406,17 +447,20 @@ fn each_old_defect_breaks_the_faas_call() {
             "cluster-local-gateway",
         ],
     );
+}
 
-    // 4. No gateway-mode grey-chain on the kfaas gateway: a client's x-grey reaches the
-    //    function.
+/// 4. No gateway-mode grey-chain on the kfaas gateway: a client's x-grey reaches the
+///    function.
+#[test]
+fn old_defect_no_lane_decision_on_the_kfaas_gateway() {
     let mut docs = rendered("test");
     docs.retain(|d| {
         !(d["metadata"]["name"] == "grey-chain-gateway"
             && d["metadata"]["namespace"] == "kfaas-system")
     });
-    let (r, _) = call(&docs, &[("x-grey", "grey")]);
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.json().unwrap()["headers"]["x-grey"], "grey");
+    let (status, seen, _) = faas_call(&docs, "erin", &[("x-grey", "grey")]);
+    assert_eq!(status, 200);
+    assert_eq!(seen["x-grey"], "grey");
     named(
         &docs,
         &[
@@ -451,4 +495,87 @@ fn the_old_first_hop_rule_splits_the_chain() {
         (first.as_str(), second.as_str()),
         ("showroom-api-normal", "render-api-grey")
     );
+}
+
+/// 5. On the shared ingress a token is required on the API host only: a page of another
+///    host passes without one (here: no route, Envoy's 404 — not jwt-auth's 401), a token
+///    sent there is still verified.
+#[test]
+fn the_shared_ingress_demands_tokens_only_on_api_hosts() {
+    let docs = rendered("test");
+    let pods = [
+        "istio-ingressgateway",
+        "showroom-api-normal",
+        "render-api-normal",
+    ];
+    let mesh = Running::start_only(&docs, Some(&pods)).unwrap();
+    let get = |host: &str, headers: &[(&str, &str)]| {
+        let mut all = vec![("host", host)];
+        all.extend_from_slice(headers);
+        http::get(
+            &mesh.url("istio-ingressgateway", 8080, "/showroom/home"),
+            &all,
+        )
+        .unwrap()
+    };
+    assert_eq!(get("api.example.com", &[]).status, 401);
+    assert_eq!(
+        get("API.example.com:80", &[]).status,
+        401,
+        "case and port do not matter"
+    );
+    let page = get("www.example.com", &[]);
+    assert_eq!(page.status, 404, "{}", page.body);
+    assert!(!page.body.contains("unauthorized"), "{}", page.body);
+    let forged = bearer(&mesh.forged_token("mallory"));
+    assert_eq!(
+        get("www.example.com", &[("authorization", &forged)]).status,
+        401
+    );
+    assert_eq!(mesh.count("istio-ingressgateway", &["jwt_auth.denied."]), 3);
+}
+
+/// The jwt-audit component (the migration's "observe" step): a request jwt-auth would refuse
+/// passes unchanged and is counted per reason; claim headers still come only from a valid
+/// token, a client's own x-jwt-sub is still removed.
+#[test]
+fn the_audit_component_lets_bad_tokens_through_and_counts_them() {
+    let kubectl = locate::kubectl().unwrap();
+    let root = locate::workspace_root().join("wasmplugins");
+    let text = render::kustomize_with(
+        &kubectl,
+        &root.join("overlays/test"),
+        &[&root.join("components/jwt-audit")],
+    )
+    .unwrap();
+    let docs = render::documents(&text).unwrap();
+    assert_eq!(validate::check_mesh(&docs), []);
+    let mesh =
+        Running::start_only(&docs, Some(&["istio-ingressgateway", "kfaas-gateway"])).unwrap();
+    let forged = bearer(&mesh.forged_token("mallory"));
+    let r = http::get(
+        &mesh.url("kfaas-gateway", 8080, "/faas/api/render"),
+        &[("authorization", &forged), ("x-jwt-sub", "admin")],
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let seen = r.json().unwrap();
+    assert_eq!(seen["upstream"], RENDER);
+    assert!(seen["headers"].get("x-jwt-sub").is_none(), "{seen}");
+    let r = http::get(&mesh.url("kfaas-gateway", 8080, "/faas/api/render"), &[]).unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let audit = |reason: &str| {
+        mesh.envoy("kfaas-gateway")
+            .stat(&format!("wasmcustom.jwt_auth.audit.{reason}"))
+    };
+    assert_eq!(audit("signature"), Some(1));
+    assert_eq!(audit("missing"), Some(1));
+    assert_eq!(mesh.count("kfaas-gateway", &["jwt_auth.denied."]), 0);
+    // A valid token still yields its claims.
+    let r = http::get(
+        &mesh.url("kfaas-gateway", 8080, "/faas/api/render"),
+        &[("authorization", &bearer(&mesh.token("grace")))],
+    )
+    .unwrap();
+    assert_eq!(r.json().unwrap()["headers"]["x-jwt-sub"], "grace");
 }

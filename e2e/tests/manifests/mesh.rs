@@ -146,9 +146,12 @@ impl Running {
             .sum()
     }
 
-    /// Tokens jwt-auth verified or refused on `pod` (one per checked request).
+    /// Requests jwt-auth decided on `pod`: allowed, refused, or (audit) would have refused.
     pub fn jwt_checks(&self, pod: &str) -> u64 {
-        self.count(pod, &["jwt_auth.allowed", "jwt_auth.denied."])
+        self.count(
+            pod,
+            &["jwt_auth.allowed", "jwt_auth.denied.", "jwt_auth.audit."],
+        )
     }
 
     /// Lane decisions grey-chain made in gateway mode on `pod`.
@@ -168,6 +171,14 @@ impl Running {
         let mut c = claims(sub);
         c["iss"] = self.issuer.clone().into();
         self.key.token(&c).expect("token")
+    }
+
+    /// A token of the overlay's issuer signed by a key the JWKS does not hold.
+    pub fn forged_token(&self, sub: &str) -> String {
+        let other = Key::generate("HS256", "kid-manifests").expect("key");
+        let mut c = claims(sub);
+        c["iss"] = self.issuer.clone().into();
+        other.token(&c).expect("token")
     }
 }
 
