@@ -579,3 +579,39 @@ fn the_audit_component_lets_bad_tokens_through_and_counts_them() {
     .unwrap();
     assert_eq!(r.json().unwrap()["headers"]["x-jwt-sub"], "grace");
 }
+
+/// The root README's "Install on Istio" applies only what these tests run: the three
+/// overlays, and the components tested here and in tools/release.
+#[test]
+fn the_readme_installs_what_these_tests_apply() {
+    let readme = std::fs::read_to_string(locate::workspace_root().join("README.md")).unwrap();
+    let section = readme
+        .split("### Install on Istio")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has an \"Install on Istio\" section");
+    let applied: Vec<&str> = section
+        .split("kubectl apply -k ")
+        .skip(1)
+        .filter_map(|s| s.split_whitespace().next())
+        .collect();
+    assert_eq!(applied, ["wasmplugins/overlays/production"]);
+    for overlay in ["test", "pre-release", "production"] {
+        assert!(
+            section.contains(&format!("wasmplugins/overlays/{overlay}")),
+            "{overlay}"
+        );
+    }
+    for component in ["jwt-audit", "knative-pre-0.19"] {
+        assert!(
+            section.contains(&format!("components/{component}")),
+            "{component}"
+        );
+        assert!(locate::workspace_root()
+            .join("wasmplugins/components")
+            .join(component)
+            .join("kustomization.yaml")
+            .is_file());
+    }
+    assert!(section.contains("kfaas-wasm-pull"));
+}
