@@ -4,6 +4,7 @@
 //!   release pin    [--dist DIR] FILE...                    write digests into wasm-images.yaml files
 //!   release check  [--dist DIR] [OVERLAY...]               render, validate, compare digests, model the mesh
 //!   release unpack LAYOUT OUT.wasm                         plugin.wasm out of a layout, as Istio does
+//!   release mesh   OVERLAY                                 the modelled proxies: plugins per listener
 
 use anyhow::{bail, Context, Result};
 use release::{locate, oci, pin, render, schema::Schemas, validate};
@@ -101,6 +102,14 @@ fn run(mut args: Vec<String>) -> Result<()> {
             let (digest, wasm) = oci::read_layout_like_istio(layout.as_ref())?;
             std::fs::write(out, wasm)?;
             println!("sha256:{digest}");
+        }
+        "mesh" => {
+            let [overlay] = args.as_slice() else {
+                bail!("usage: release mesh OVERLAY");
+            };
+            let docs =
+                render::documents(&render::kustomize(&locate::kubectl()?, overlay.as_ref())?)?;
+            print!("{}", release::istiod::Mesh::build(&docs)?.describe());
         }
         other => bail!("unknown command {other:?}"),
     }

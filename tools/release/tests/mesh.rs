@@ -229,3 +229,12 @@ fn a_plugin_without_pull_secret_is_named() {
         ],
     );
 }
+
+#[test]
+fn describe_lists_the_chain_of_each_listener() {
+    let mesh = release::istiod::Mesh::build(&production()).unwrap();
+    let text = mesh.describe();
+    assert!(text.contains("  :8080 Entry: istio-system/jwt-auth (AUTHN 1000) -> istio-system/grey-chain-gateway (AUTHZ 10)\n"), "{text}");
+    assert!(text.contains("  :8081 KnativeLocal: -\n"), "{text}");
+    assert!(text.contains("kfaas-system/jwt-auth (AUTHN 1000) -> kfaas-system/grey-chain-gateway (AUTHZ 200) -> kfaas-system/faas-router (AUTHZ 100)"), "{text}");
+}

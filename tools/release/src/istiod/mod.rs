@@ -124,6 +124,32 @@ impl Mesh {
         })
     }
 
+    /// Per proxy and listener, the plugins in chain order (`release mesh OVERLAY`).
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for proxy in &self.proxies {
+            out.push_str(&format!("{}\n", proxy.pod.id()));
+            for l in &proxy.listeners {
+                let chain: Vec<String> = l
+                    .plugins
+                    .iter()
+                    .map(|a| format!("{}/{} ({} {})", a.namespace, a.name, a.phase, a.priority))
+                    .collect();
+                out.push_str(&format!(
+                    "  :{} {:?}: {}\n",
+                    l.listener.port,
+                    l.listener.role,
+                    if chain.is_empty() {
+                        "-".to_string()
+                    } else {
+                        chain.join(" -> ")
+                    }
+                ));
+            }
+        }
+        out
+    }
+
     /// A proxy by pod name.
     pub fn proxy(&self, name: &str) -> Option<&Proxy> {
         self.proxies.iter().find(|p| p.pod.name == name)
