@@ -34,17 +34,9 @@ fn call(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u32, testhost::Stream, Vec<String>) {
-    let mut all = vec![
-        (":method", "GET"),
-        (":scheme", "https"),
-        (":path", path),
-        (":authority", "api.example.com"),
-    ];
-    all.extend_from_slice(headers);
     h.clear_logs();
-    let mut s = h.stream();
-    let action = s.request_headers(&all, true);
-    (status_of(action, &s), s, h.logs_at(LogLevel::Info))
+    let (status, s) = get_on(h, "api.example.com", path, headers);
+    (status, s, h.logs_at(LogLevel::Info))
 }
 
 /// Every value of `name` the upstream would get.

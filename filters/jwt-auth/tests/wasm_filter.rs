@@ -30,16 +30,7 @@ fn config(keys: &[serde_json::Value], rule_extra: &str, top_extra: &str) -> Stri
 
 /// (status, local response) of one GET with these headers; 200 = passed on.
 fn call(h: &mut Host, path: &str, headers: &[(&str, &str)]) -> (u32, testhost::Stream) {
-    let mut all = vec![
-        (":method", "GET"),
-        (":scheme", "https"),
-        (":path", path),
-        (":authority", "api.example.com"),
-    ];
-    all.extend_from_slice(headers);
-    let mut s = h.stream();
-    let action = s.request_headers(&all, true);
-    (status_of(action, &s), s)
+    get_on(h, "api.example.com", path, headers)
 }
 
 fn with_bearer(h: &mut Host, token: &str) -> (u32, testhost::Stream) {
@@ -417,19 +408,7 @@ fn a_rule_with_hosts_applies_only_on_those_hosts() {
         "",
         r#","rules":[{"match":{"prefix":"/"},"hosts":["api.example.com","*.faas.example.com"],"requirement":"required"}],"defaultRequirement":"none""#,
     ));
-    let on = |h: &mut Host, authority: &str| {
-        let mut s = h.stream();
-        let action = s.request_headers(
-            &[
-                (":method", "GET"),
-                (":scheme", "https"),
-                (":path", "/page"),
-                (":authority", authority),
-            ],
-            true,
-        );
-        status_of(action, &s)
-    };
+    let on = |h: &mut Host, authority: &str| get_on(h, authority, "/page", &[]).0;
     for listed in [
         "api.example.com",
         "API.Example.com:8443",
