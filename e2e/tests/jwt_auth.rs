@@ -1,6 +1,7 @@
 //! jwt-auth on a real Envoy: tokens of every algorithm signed by keys made
 //! here, claims seen by the upstream, spoofed output headers removed, remote
-//! JWKS served by an upstream that is stopped and restarted, key rotation.
+//! JWKS served by an upstream that is stopped and restarted, key rotation,
+//! rules scoped to hosts, and audit mode (refusals counted, not enforced).
 
 use e2e::bench::scenarios::jwt_auth::{claims, Key, ISSUER};
 use e2e::{http, Envoy, EnvoyConfig, Upstream, UpstreamResponse, WasmFilter};
@@ -284,5 +285,135 @@ fn a_second_cookie_or_token_header_cannot_smuggle_a_token() -> anyhow::Result<()
         ],
     )?;
     assert_eq!(status, 401, "{body}");
+    Ok(())
+}
+
+/// One rule per listed host on a shared ingress: pages of other hosts need
+/// no token (`defaultRequirement: none`), the API host needs one.
+#[test]
+fn a_rule_with_hosts_demands_a_token_only_on_those_hosts() -> anyhow::Result<()> {
+    let key = Key::generate("ES256", "k")?;
+    let config = json!({
+        "jwtRules": [{
+            "issuer": ISSUER, "audiences": ["kfaas"],
+            "jwks": json!({"keys": [key.jwk()?]}).to_string()
+        }],
+        "rules": [{"match": {"prefix": "/"}, "hosts": ["api.example.com", "*.faas.example.com"], "requirement": "required"}],
+        "defaultRequirement": "none"
+    });
+    let echo = Upstream::echo("svc")?;
+    let envoy = Envoy::start(EnvoyConfig::new().filter(filter(&config)).route_to(&echo))?;
+
+    for other in [
+        "www.example.com",
+        "WWW.example.com:8080",
+        "faas.example.com",
+    ] {
+        let r = http::get(&envoy.url("/index.html"), &[("host", other)])?;
+        assert_eq!(r.status, 200, "{other}: {}", r.body);
+        assert_eq!(r.json()?["authority"], other, "the upstream saw this host");
+    }
+    for listed in [
+        "api.example.com",
+        "API.example.com:8443",
+        "x.faas.example.com",
+    ] {
+        let r = http::get(&envoy.url("/index.html"), &[("host", listed)])?;
+        assert_eq!(r.status, 401, "{listed}: {}", r.body);
+        assert_eq!(
+            r.json()?,
+            json!({"error": "unauthorized", "reason": "missing"})
+        );
+        let auth = bearer(&key.token(&claims("alice"))?);
+        let r = http::get(
+            &envoy.url("/index.html"),
+            &[("host", listed), ("authorization", &auth)],
+        )?;
+        assert_eq!(r.status, 200, "{listed}: {}", r.body);
+    }
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.denied.missing"), Some(3));
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.allowed"), Some(3));
+    Ok(())
+}
+
+/// The migration guide's "observe" step: the same rules in audit mode let a
+/// bad token through to the upstream, count why it would have been refused
+/// and log it once; claim headers still come only from a valid token.
+#[test]
+fn audit_mode_lets_a_bad_token_through_and_counts_it() -> anyhow::Result<()> {
+    let key = Key::generate("RS256", "k")?;
+    let stranger = Key::generate("RS256", "k")?;
+    let config = json!({
+        "mode": "audit",
+        "jwtRules": [{
+            "issuer": ISSUER, "audiences": ["kfaas"],
+            "jwks": json!({"keys": [key.jwk()?]}).to_string(),
+            "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}]
+        }]
+    });
+    let echo = Upstream::echo("svc")?;
+    let envoy = Envoy::start(EnvoyConfig::new().filter(filter(&config)).route_to(&echo))?;
+
+    // Same kid, another key: a bad signature. Spoofed claim header sent twice.
+    let forged = bearer(&stranger.token(&claims("mallory"))?);
+    let r = http::raw_get(
+        envoy.port(),
+        "/api/orders?page=2",
+        &[
+            ("authorization", forged.as_bytes()),
+            ("x-jwt-sub", b"admin"),
+            ("x-jwt-sub", b"root"),
+        ],
+    )?;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let r = http::get(&envoy.url("/api/orders"), &[("x-jwt-sub", "admin")])?;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let seen = echo.requests();
+    assert_eq!(seen.len(), 2, "both reached the upstream");
+    for req in &seen {
+        assert!(
+            req.headers.iter().all(|(n, _)| n != "x-jwt-sub"),
+            "spoofed claim header reached the upstream: {:?}",
+            req.headers
+        );
+    }
+    // The bad token is passed as sent (audit changes nothing it would refuse).
+    assert_eq!(seen[0].header("authorization"), Some(forged.as_str()));
+    assert_eq!(seen[0].path, "/api/orders?page=2");
+
+    // A valid token still gets its claims and loses the token, as in enforce.
+    let good = bearer(&key.token(&claims("alice"))?);
+    let r = http::get(
+        &envoy.url("/api/orders"),
+        &[("authorization", &good), ("x-jwt-sub", "admin")],
+    )?;
+    assert_eq!(r.status, 200);
+    let headers = &r.json()?["headers"];
+    assert_eq!(headers["x-jwt-sub"], "alice");
+    assert!(headers.get("authorization").is_none(), "{headers}");
+
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.audit.signature"), Some(1));
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.audit.missing"), Some(1));
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.denied.signature"), Some(0));
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.allowed"), Some(1));
+    let log = envoy.log();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("jwt-auth: audit: would refuse"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one line per audited request: {lines:?}");
+    assert!(
+        lines[0].contains("[info]") && lines[0].contains("/api/orders with 401 (signature)"),
+        "{lines:?}"
+    );
+    assert!(
+        !lines[0].contains("page=2"),
+        "the query is not logged: {lines:?}"
+    );
+    assert!(
+        lines[1].ends_with("/api/orders with 401 (missing)"),
+        "{lines:?}"
+    );
     Ok(())
 }

@@ -30,16 +30,7 @@ fn config(keys: &[serde_json::Value], rule_extra: &str, top_extra: &str) -> Stri
 
 /// (status, local response) of one GET with these headers; 200 = passed on.
 fn call(h: &mut Host, path: &str, headers: &[(&str, &str)]) -> (u32, testhost::Stream) {
-    let mut all = vec![
-        (":method", "GET"),
-        (":scheme", "https"),
-        (":path", path),
-        (":authority", "api.example.com"),
-    ];
-    all.extend_from_slice(headers);
-    let mut s = h.stream();
-    let action = s.request_headers(&all, true);
-    (status_of(action, &s), s)
+    get_on(h, "api.example.com", path, headers)
 }
 
 fn with_bearer(h: &mut Host, token: &str) -> (u32, testhost::Stream) {
@@ -407,4 +398,46 @@ fn max_token_bytes_applies() {
     assert!(longer.len() > tok.len());
     assert_eq!(with_bearer(&mut h, &longer).0, 401);
     assert_eq!(h.metric("jwt_auth.denied.malformed"), Some(1));
+}
+
+#[test]
+fn a_rule_with_hosts_applies_only_on_those_hosts() {
+    let k = hmac(b"secret-secret-secret-secret-0123");
+    let mut h = host(&config(
+        &[k.jwk(None, None)],
+        "",
+        r#","rules":[{"match":{"prefix":"/"},"hosts":["api.example.com","*.faas.example.com"],"requirement":"required"}],"defaultRequirement":"none""#,
+    ));
+    let on = |h: &mut Host, authority: &str| get_on(h, authority, "/page", &[]).0;
+    for listed in [
+        "api.example.com",
+        "API.Example.com:8443",
+        "a.faas.example.com",
+    ] {
+        assert_eq!(on(&mut h, listed), 401, "{listed}");
+    }
+    for other in [
+        "www.example.com",
+        "faas.example.com",
+        "api.example.com.evil:80",
+    ] {
+        assert_eq!(on(&mut h, other), 200, "{other}");
+    }
+    assert_eq!(h.metric("jwt_auth.denied.missing"), Some(3));
+
+    let refused = Host::load(testhost::dist("jwt_auth"))
+        .unwrap()
+        .config(config(
+            &[k.jwk(None, None)],
+            "",
+            r#","rules":[{"match":{"prefix":"/"},"hosts":["ok.com","bad host"],"requirement":"none"},{"match":{"prefix":"/"},"hosts":[],"requirement":"none"}]"#,
+        ))
+        .err()
+        .expect("refused");
+    assert!(refused.logged("rules[0].hosts[1]"), "{:?}", refused.logs);
+    assert!(
+        refused.logged("rules[1].hosts: must not be empty"),
+        "{:?}",
+        refused.logs
+    );
 }

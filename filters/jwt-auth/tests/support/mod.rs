@@ -366,6 +366,26 @@ pub fn bearer_get(h: &mut testhost::Host, token: &str) -> (testhost::Action, tes
     (action, s)
 }
 
+/// (status, stream) of one GET to `authority` with these headers, through
+/// the module; 200 = passed on.
+pub fn get_on(
+    h: &mut testhost::Host,
+    authority: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u32, testhost::Stream) {
+    let mut all = vec![
+        (":method", "GET"),
+        (":scheme", "https"),
+        (":path", path),
+        (":authority", authority),
+    ];
+    all.extend_from_slice(headers);
+    let mut s = h.stream();
+    let action = s.request_headers(&all, true);
+    (status_of(action, &s), s)
+}
+
 /// The status a client sees for a request whose headers the filter answered with `action`:
 /// the local response's, or 200 when the filter passed the request on.
 pub fn status_of(action: testhost::Action, s: &testhost::Stream) -> u32 {
