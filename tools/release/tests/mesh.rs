@@ -238,3 +238,27 @@ fn describe_lists_the_chain_of_each_listener() {
     assert!(text.contains("  :8081 KnativeLocal: -\n"), "{text}");
     assert!(text.contains("kfaas-system/jwt-auth (AUTHN 1000) -> kfaas-system/grey-chain-gateway (AUTHZ 200) -> kfaas-system/faas-router (AUTHZ 100)"), "{text}");
 }
+
+#[test]
+fn the_audit_component_validates_with_every_overlay() {
+    let schemas = release::schema::Schemas::load(&locate::istio_crds().unwrap()).unwrap();
+    let root = locate::workspace_root().join("wasmplugins");
+    let kubectl = locate::kubectl().unwrap();
+    for overlay in locate::overlays().unwrap() {
+        let text =
+            render::kustomize_with(&kubectl, &overlay, &[&root.join("components/jwt-audit")])
+                .unwrap();
+        let docs = render::documents(&text).unwrap();
+        let audited = docs
+            .iter()
+            .filter(|d| d["spec"]["pluginConfig"]["mode"] == "audit")
+            .count();
+        assert_eq!(audited, 2, "{}: both jwt-auth plugins", overlay.display());
+        let mut found: Vec<String> = validate::check_resources(&docs, &schemas)
+            .iter()
+            .map(Problem::to_string)
+            .collect();
+        found.extend(problems(&docs));
+        assert!(found.is_empty(), "{}: {found:#?}", overlay.display());
+    }
+}
