@@ -392,11 +392,30 @@ fn audit_mode_lets_a_bad_token_through_and_counts_it() -> anyhow::Result<()> {
     let headers = &r.json()?["headers"];
     assert_eq!(headers["x-jwt-sub"], "alice");
     assert!(headers.get("authorization").is_none(), "{headers}");
+    // Two spoofed copies next to a valid token: only the claim arrives.
+    let r = http::raw_get(
+        envoy.port(),
+        "/api/orders",
+        &[
+            ("x-jwt-sub", b"admin"),
+            ("authorization", good.as_bytes()),
+            ("x-jwt-sub", b"root"),
+        ],
+    )?;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let last = echo.requests().pop().expect("reached the upstream");
+    let subs: Vec<&str> = last
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "x-jwt-sub")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(subs, vec!["alice"]);
 
     assert_eq!(envoy.stat("wasmcustom.jwt_auth.audit.signature"), Some(1));
     assert_eq!(envoy.stat("wasmcustom.jwt_auth.audit.missing"), Some(1));
     assert_eq!(envoy.stat("wasmcustom.jwt_auth.denied.signature"), Some(0));
-    assert_eq!(envoy.stat("wasmcustom.jwt_auth.allowed"), Some(1));
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.allowed"), Some(2));
     let log = envoy.log();
     let lines: Vec<&str> = log
         .lines()

@@ -71,8 +71,17 @@ fn failure_index(f: Failure) -> usize {
     Failure::ALL.iter().position(|x| *x == f).unwrap_or(0)
 }
 
-/// Longest path (in characters) an audit log line shows.
-const AUDIT_LOG_PATH_CHARS: usize = 200;
+/// Longest path (in bytes) an audit log line shows.
+const AUDIT_LOG_PATH_BYTES: usize = 200;
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn log_prefix(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
+}
 
 /// A change to the request on its way upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,11 +198,7 @@ impl Engine {
         match self.judge(req, now, may_wait) {
             Decision::Deny(d) if self.config.mode == Mode::Audit => {
                 self.metrics.push(Metric::Audit(d.reason));
-                let path: String = req
-                    .path_without_query()
-                    .chars()
-                    .take(AUDIT_LOG_PATH_CHARS)
-                    .collect();
+                let path = log_prefix(req.path_without_query(), AUDIT_LOG_PATH_BYTES);
                 Decision::Audit {
                     reason: d.reason,
                     log: format!(
@@ -427,5 +432,20 @@ impl Engine {
 
     pub fn cached_tokens(&self) -> usize {
         self.cache.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_prefix_cuts_at_a_character_boundary() {
+        assert_eq!(log_prefix("/abc", 200), "/abc");
+        assert_eq!(log_prefix("/abc", 2), "/a");
+        // 'é' is two bytes: a cut inside it keeps the byte before.
+        assert_eq!(log_prefix("/é", 2), "/");
+        assert_eq!(log_prefix("/é", 3), "/é");
+        assert_eq!(log_prefix("", 0), "");
     }
 }
