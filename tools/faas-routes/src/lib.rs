@@ -1,6 +1,17 @@
 //! The `faas-routes` CLI: checks a faas-router table the way the filter does
 //! (the same `faas_router::config::parse`), for users' CI before they apply
-//! manifests. Prints the effective table in match order, or every problem.
+//! manifests, and the migration commands (import, diff, merge, render) built
+//! on that same parser. `check` prints the effective table in match order,
+//! or every problem.
+
+pub mod cli;
+pub mod destination;
+pub mod diff;
+pub mod import;
+pub mod istio_model;
+pub mod probes;
+pub mod table_side;
+pub mod virtual_service;
 
 use faas_router::config::{self, Backend, Config, HashBy};
 use faas_router::router::{decide, Outcome};
@@ -8,14 +19,16 @@ use faas_router::table::Kind;
 use serde::Deserialize;
 use std::io::Write;
 
-pub const USAGE: &str = "usage: faas-routes check CONFIG.json|wasmplugin.yaml [--path PATH]...\n\
-  CONFIG.json      the filter's pluginConfig as JSON\n\
-  wasmplugin.yaml  Istio WasmPlugin manifest(s); every faas-router plugin in it is checked\n\
-  --path PATH      also show where a request path would go\n\
-exit status: 0 valid, 1 invalid configuration, 2 usage or unreadable input";
+pub use cli::USAGE;
 
 /// Runs the CLI; returns the exit status.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let rest = args.get(1..).unwrap_or(&[]);
+    match args.first().map(String::as_str) {
+        Some("import") => return cli::import_cmd(rest, out, err),
+        Some("diff") => return cli::diff_cmd(rest, out, err),
+        _ => {}
+    }
     let (file, paths) = match parse_args(args) {
         Ok(a) => a,
         Err(msg) => {
