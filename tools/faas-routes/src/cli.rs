@@ -184,3 +184,94 @@ pub fn load_table(file: &str) -> Result<faas_router::config::Config, String> {
         format!("{name}: invalid table: {}", problems.join("; "))
     })
 }
+
+pub fn merge_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let a = match Args::parse(args, &["--owners", "--base"], &[]) {
+        Ok(a) => a,
+        Err(e) => return fail(err, &format!("{e}\n{USAGE}")),
+    };
+    if a.plain.is_empty() {
+        return fail(err, &format!("merge needs FRAGMENT files\n{USAGE}"));
+    }
+    let run = || -> Result<crate::fragments::Merged, String> {
+        let owners = match a.one("--owners")? {
+            Some(f) => Some(crate::fragments::read_owners(&f, &read_file(&f)?)?),
+            None => None,
+        };
+        let base = match a.one("--base")? {
+            Some(f) => {
+                let configs = crate::load(&f, &read_file(&f)?).map_err(|e| format!("{f}: {e}"))?;
+                let [(_, json)] = configs.as_slice() else {
+                    return Err(format!(
+                        "{f}: holds {} faas-router configurations; give one",
+                        configs.len()
+                    ));
+                };
+                serde_json::from_str(json)
+                    .map_err(|e| format!("{f}:{}: not JSON: {e}", e.line()))?
+            }
+            None => serde_json::json!({}),
+        };
+        let mut fragments = Vec::new();
+        for f in &a.plain {
+            fragments.push((f.clone(), read_file(f)?));
+        }
+        crate::fragments::merge(&base, &fragments, owners.as_ref())
+            .map_err(|e| format!("--base: {e}"))
+    };
+    match run() {
+        Ok(m) => {
+            let _ = out.write_all(crate::json_out::pretty(&m.config).as_bytes());
+            for (file, problems) in &m.left_out {
+                let _ = writeln!(err, "{file}: left out, {} problem(s):", problems.len());
+                for p in problems {
+                    let _ = writeln!(err, "  {p}");
+                }
+            }
+            i32::from(!m.left_out.is_empty())
+        }
+        Err(e) => fail(err, &e),
+    }
+}
+
+pub fn render_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let a = match Args::parse(args, &["--into"], &[]) {
+        Ok(a) => a,
+        Err(e) => return fail(err, &format!("{e}\n{USAGE}")),
+    };
+    let run = || -> Result<String, String> {
+        let [table] = a.plain.as_slice() else {
+            return Err(format!("render needs one TABLE.json\n{USAGE}"));
+        };
+        let into = a
+            .one("--into")?
+            .ok_or_else(|| format!("render needs --into wasmplugin.yaml\n{USAGE}"))?;
+        let text = read_file(table)?;
+        let config: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{table}:{}: not JSON: {e}", e.line()))?;
+        if let Err(e) = faas_router::config::parse(text.as_bytes()) {
+            let p: Vec<String> = e
+                .errors
+                .iter()
+                .map(|fe| format!("{}: {}", fe.field, fe.message))
+                .collect();
+            return Err(format!(
+                "{table}: invalid table, not rendered: {}",
+                p.join("; ")
+            ));
+        }
+        let manifest = read_file(&into)?;
+        let (rendered, n) = crate::render::render(&into, &manifest, &config)?;
+        std::fs::write(&into, rendered).map_err(|e| format!("cannot write {into}: {e}"))?;
+        Ok(format!(
+            "{into}: pluginConfig of {n} faas-router WasmPlugin(s) replaced"
+        ))
+    };
+    match run() {
+        Ok(msg) => {
+            let _ = writeln!(out, "{msg}");
+            0
+        }
+        Err(e) => fail(err, &e),
+    }
+}

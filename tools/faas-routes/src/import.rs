@@ -14,6 +14,7 @@
 //! whose destination differs is reported (`semantics`).
 
 use crate::istio_model::{self, Dest, HostRules, Model, Uri};
+use crate::json_out;
 use crate::probes;
 use crate::table_side;
 use crate::virtual_service::VirtualService;
@@ -598,40 +599,20 @@ fn group(per_host: BTreeMap<&str, Vec<Entry>>) -> Vec<Group> {
 
 /// The pluginConfig JSON: one route a line, deterministic order.
 fn render(path_prefix: &str, groups: &[Group]) -> String {
-    let routes = |entries: &[Entry], indent: &str| {
-        if entries.is_empty() {
-            return "[]".to_string();
-        }
-        let lines: Vec<String> = entries
-            .iter()
-            .map(|e| format!("{indent}  {}", e.json))
-            .collect();
-        format!("[\n{}\n{indent}]", lines.join(",\n"))
-    };
-    let mut out = format!(
-        "{{\n  \"pathPrefix\": {},\n  \"routes\": ",
-        json!(path_prefix)
-    );
+    let routes = |g: &Group| Value::Array(g.entries.iter().map(|e| e.json.clone()).collect());
+    let mut config = Map::new();
+    config.insert("pathPrefix".into(), json!(path_prefix));
     let top = groups.iter().find(|g| g.hosts.is_empty());
-    out.push_str(&routes(top.map_or(&[][..], |g| &g.entries), "  "));
-    let vhosts: Vec<&Group> = groups.iter().filter(|g| !g.hosts.is_empty()).collect();
+    config.insert("routes".into(), top.map_or(json!([]), routes));
+    let vhosts: Vec<Value> = groups
+        .iter()
+        .filter(|g| !g.hosts.is_empty())
+        .map(|g| json!({"hosts": g.hosts, "routes": routes(g)}))
+        .collect();
     if !vhosts.is_empty() {
-        out.push_str(",\n  \"virtualHosts\": [\n");
-        let parts: Vec<String> = vhosts
-            .iter()
-            .map(|g| {
-                format!(
-                    "    {{\"hosts\": {}, \"routes\": {}}}",
-                    json!(g.hosts),
-                    routes(&g.entries, "    ")
-                )
-            })
-            .collect();
-        out.push_str(&parts.join(",\n"));
-        out.push_str("\n  ]");
+        config.insert("virtualHosts".into(), Value::Array(vhosts));
     }
-    out.push_str("\n}\n");
-    out
+    json_out::pretty(&Value::Object(config))
 }
 
 /// Resolves every probe both ways; reports the paths that move.

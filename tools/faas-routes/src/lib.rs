@@ -7,9 +7,12 @@
 pub mod cli;
 pub mod destination;
 pub mod diff;
+pub mod fragments;
 pub mod import;
 pub mod istio_model;
+pub mod json_out;
 pub mod probes;
+pub mod render;
 pub mod table_side;
 pub mod virtual_service;
 
@@ -27,6 +30,8 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match args.first().map(String::as_str) {
         Some("import") => return cli::import_cmd(rest, out, err),
         Some("diff") => return cli::diff_cmd(rest, out, err),
+        Some("merge") => return cli::merge_cmd(rest, out, err),
+        Some("render") => return cli::render_cmd(rest, out, err),
         _ => {}
     }
     let (file, paths) = match parse_args(args) {

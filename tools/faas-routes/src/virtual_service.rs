@@ -75,7 +75,7 @@ pub fn read(file: &str, text: &str) -> Result<Vec<VirtualService>, String> {
 
 /// Splits multi-document YAML at `---` lines, with each document's first
 /// line number, so errors count lines in the whole file.
-fn documents(text: &str) -> Vec<(usize, &str)> {
+pub fn documents(text: &str) -> Vec<(usize, &str)> {
     let mut docs = Vec::new();
     let mut start = 0;
     let mut start_line = 1;
