@@ -5,6 +5,7 @@
 //! or every problem.
 
 pub mod cli;
+pub mod corpus;
 pub mod destination;
 pub mod diff;
 pub mod fragments;
