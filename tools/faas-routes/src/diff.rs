@@ -39,7 +39,7 @@ pub fn diff(model: &Model, config: &Config, paths: &[String], host: Option<&str>
         let mut all: BTreeSet<String> = paths.iter().cloned().collect();
         for rule in rules.iter().flat_map(|r| &r.rules) {
             for m in &rule.matches {
-                all.extend(probes::of(&m.uri));
+                all.extend(probes::of_match(m));
             }
         }
         for p in all {

@@ -14,7 +14,6 @@
 //! whose destination differs is reported (`semantics`).
 
 use crate::istio_model::{self, Dest, HostRules, Model, Uri};
-use crate::json_out;
 use crate::probes;
 use crate::table_side;
 use crate::virtual_service::VirtualService;
@@ -597,22 +596,44 @@ fn group(per_host: BTreeMap<&str, Vec<Entry>>) -> Vec<Group> {
     groups
 }
 
-/// The pluginConfig JSON: one route a line, deterministic order.
+/// The pluginConfig JSON: one route a line, deterministic order (the
+/// layout of `json_out::pretty`, written straight from the entries).
 fn render(path_prefix: &str, groups: &[Group]) -> String {
-    let routes = |g: &Group| Value::Array(g.entries.iter().map(|e| e.json.clone()).collect());
-    let mut config = Map::new();
-    config.insert("pathPrefix".into(), json!(path_prefix));
+    let routes = |entries: &[Entry], indent: &str| {
+        if entries.is_empty() {
+            return "[]".to_string();
+        }
+        let lines: Vec<String> = entries
+            .iter()
+            .map(|e| format!("{indent}  {}", e.json))
+            .collect();
+        format!("[\n{}\n{indent}]", lines.join(",\n"))
+    };
+    let mut out = format!(
+        "{{\n  \"pathPrefix\": {},\n  \"routes\": ",
+        json!(path_prefix)
+    );
     let top = groups.iter().find(|g| g.hosts.is_empty());
-    config.insert("routes".into(), top.map_or(json!([]), routes));
-    let vhosts: Vec<Value> = groups
+    out.push_str(&routes(top.map_or(&[][..], |g| &g.entries), "  "));
+    let vhosts: Vec<String> = groups
         .iter()
         .filter(|g| !g.hosts.is_empty())
-        .map(|g| json!({"hosts": g.hosts, "routes": routes(g)}))
+        .map(|g| {
+            format!(
+                "    {{\"hosts\": {}, \"routes\": {}}}",
+                json!(g.hosts),
+                routes(&g.entries, "    ")
+            )
+        })
         .collect();
     if !vhosts.is_empty() {
-        config.insert("virtualHosts".into(), Value::Array(vhosts));
+        out.push_str(&format!(
+            ",\n  \"virtualHosts\": [\n{}\n  ]",
+            vhosts.join(",\n")
+        ));
     }
-    json_out::pretty(&Value::Object(config))
+    out.push_str("\n}\n");
+    out
 }
 
 /// Resolves every probe both ways; reports the paths that move.
@@ -629,8 +650,10 @@ fn compare(model: &Model, groups: &[Group], config: &config::Config, f: &mut Fin
             Some((v, x.field.split('.').next().unwrap_or("").to_string()))
         })
         .collect();
-    let mut moved: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
-    for (host, h) in &model.hosts {
+    let hosts: Vec<(&String, &HostRules)> = model.hosts.iter().collect();
+    // Hosts are independent: compared on every core.
+    let per_host = crate::parallel::map(&hosts, |(host, h)| {
+        let mut moved: Vec<((usize, String), String)> = Vec::new();
         let group = groups
             .iter()
             .find(|g| g.hosts.contains(host))
@@ -643,7 +666,7 @@ fn compare(model: &Model, groups: &[Group], config: &config::Config, f: &mut Fin
         let mut paths: BTreeSet<String> = BTreeSet::new();
         for rule in &h.rules {
             for m in &rule.matches {
-                paths.extend(probes::of(&m.uri));
+                paths.extend(probes::of_match(m));
             }
         }
         for p in paths {
@@ -672,11 +695,13 @@ fn compare(model: &Model, groups: &[Group], config: &config::Config, f: &mut Fin
             if unsupported.contains(&(vs, route_field)) {
                 continue;
             }
-            moved
-                .entry((vs, field))
-                .or_default()
-                .push(format!("{p} ({old} -> {new})"));
+            moved.push(((vs, field), format!("{p} ({old} -> {new})")));
         }
+        moved
+    });
+    let mut moved: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
+    for (key, line) in per_host.into_iter().flatten() {
+        moved.entry(key).or_default().push(line);
     }
     for ((vs, field), paths) in moved {
         let n = paths.len();

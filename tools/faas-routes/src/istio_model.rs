@@ -56,6 +56,8 @@ pub struct RuleMatch {
     pub ignore_case: bool,
     /// Other conditions, by field name (`headers`, `method`, ...).
     pub conditions: Vec<String>,
+    /// The regex, compiled once (`^(?:re)$`).
+    pub compiled: Option<regex::Regex>,
 }
 
 /// Where a route sends.
@@ -183,6 +185,7 @@ fn matches_of(at: &str, route: &Value) -> Result<Vec<RuleMatch>, FieldError> {
                 uri: Uri::Any,
                 ignore_case: false,
                 conditions: Vec::new(),
+                compiled: None,
             }])
         }
         Some(Value::Array(l)) if !l.is_empty() => l,
@@ -192,6 +195,7 @@ fn matches_of(at: &str, route: &Value) -> Result<Vec<RuleMatch>, FieldError> {
                 uri: Uri::Any,
                 ignore_case: false,
                 conditions: Vec::new(),
+                compiled: None,
             }])
         }
         Some(_) => return Err((format!("{at}.match"), "must be a list".into())),
@@ -229,11 +233,10 @@ fn matches_of(at: &str, route: &Value) -> Result<Vec<RuleMatch>, FieldError> {
                 }
                 Some(_) => return Err((format!("{field}.uri"), "must be an object".into())),
             };
-            if let Uri::Regex(re) = &uri {
-                if let Err(e) = compile(re) {
-                    return Err((format!("{field}.uri.regex"), e));
-                }
-            }
+            let compiled = match &uri {
+                Uri::Regex(re) => Some(compile(re).map_err(|e| (format!("{field}.uri.regex"), e))?),
+                _ => None,
+            };
             let ignore_case = m
                 .get("ignoreUriCase")
                 .and_then(Value::as_bool)
@@ -250,6 +253,7 @@ fn matches_of(at: &str, route: &Value) -> Result<Vec<RuleMatch>, FieldError> {
                 uri,
                 ignore_case,
                 conditions,
+                compiled,
             })
         })
         .collect()
@@ -382,7 +386,10 @@ impl HostRules {
                         self.prefix_lengths.push(p.len());
                     }
                     Uri::Regex(re) => {
-                        let compiled = compile(re)?;
+                        let compiled = match &rm.compiled {
+                            Some(c) => c.clone(),
+                            None => compile(re)?,
+                        };
                         let start = literal_start(re);
                         self.prefix_lengths.push(start.len());
                         self.regex.entry(start).or_default().push((ord, compiled));

@@ -12,6 +12,7 @@ pub mod fragments;
 pub mod import;
 pub mod istio_model;
 pub mod json_out;
+pub mod parallel;
 pub mod probes;
 pub mod render;
 pub mod table_side;

@@ -3,8 +3,16 @@
 //! segment and with a longer name (`/a/show`, `/a/show/x`, `/a/showx`); for
 //! a regex, a sample path it matches (one per top-level alternative).
 
-use crate::istio_model::Uri;
+use crate::istio_model::{RuleMatch, Uri};
 use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Probe paths for one match of a route (its regex compiled once).
+pub fn of_match(m: &RuleMatch) -> Vec<String> {
+    match (&m.uri, &m.compiled) {
+        (Uri::Regex(re), Some(full)) => samples_with(re, full),
+        (uri, _) => of(uri),
+    }
+}
 
 /// Probe paths for one URI match.
 pub fn of(uri: &Uri) -> Vec<String> {
@@ -20,10 +28,15 @@ pub fn of(uri: &Uri) -> Vec<String> {
 /// Sample strings matching `re`, one per alternative (at most 8; each
 /// checked against the regex itself).
 pub fn samples(re: &str) -> Vec<String> {
+    match regex::Regex::new(&format!("^(?:{re})$")) {
+        Ok(full) => samples_with(re, &full),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `samples`, checked against `full` (`^(?:re)$`, already compiled).
+pub fn samples_with(re: &str, full: &regex::Regex) -> Vec<String> {
     let Ok(hir) = regex_syntax::Parser::new().parse(re) else {
-        return Vec::new();
-    };
-    let Ok(full) = regex::Regex::new(&format!("^(?:{re})$")) else {
         return Vec::new();
     };
     let mut out: Vec<String> = sample(&hir, 0)

@@ -53,24 +53,33 @@ pub fn read(file: &str, text: &str) -> Result<Vec<VirtualService>, String> {
         collect(file, 1, value, &mut out)?;
         return Ok(out);
     }
-    for (line, doc) in documents(text) {
-        let value = match serde_norway::Deserializer::from_str(doc)
-            .next()
-            .map(Value::deserialize)
-        {
-            None => continue,
-            Some(Ok(v)) => v,
-            Some(Err(e)) => {
-                let at = e.location().map_or(line, |l| line + l.line() - 1);
-                return Err(format!(
-                    "{file}:{at}: not YAML: {}",
-                    first_line(&e.to_string())
-                ));
-            }
-        };
-        collect(file, line, value, &mut out)?;
+    let docs = documents(text);
+    // Documents are independent: parse them on every core.
+    let parsed = crate::parallel::map(&docs, |d| parse_doc(file, d));
+    for ((line, _), value) in docs.iter().zip(parsed) {
+        if let Some(value) = value? {
+            collect(file, *line, value, &mut out)?;
+        }
     }
     Ok(out)
+}
+
+/// One YAML document (starting at `line`) as a value; `None` when empty.
+fn parse_doc(file: &str, (line, doc): &(usize, &str)) -> Result<Option<Value>, String> {
+    match serde_norway::Deserializer::from_str(doc)
+        .next()
+        .map(Value::deserialize)
+    {
+        None => Ok(None),
+        Some(Ok(v)) => Ok(Some(v)),
+        Some(Err(e)) => {
+            let at = e.location().map_or(*line, |l| line + l.line() - 1);
+            Err(format!(
+                "{file}:{at}: not YAML: {}",
+                first_line(&e.to_string())
+            ))
+        }
+    }
 }
 
 /// Splits multi-document YAML at `---` lines, with each document's first
@@ -114,18 +123,19 @@ fn collect(
             }
             Ok(())
         }
-        Value::Object(ref map) => {
+        Value::Object(mut map) => {
             let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
             if kind == "List" || kind == "VirtualServiceList" {
-                let Some(Value::Array(items)) = map.get("items") else {
+                let kind = kind.to_string();
+                let Some(Value::Array(items)) = map.remove("items") else {
                     return Err(format!("{file}:{line}: kind {kind}: items must be a list"));
                 };
-                for (i, v) in items.iter().enumerate() {
-                    collect(file, line, v.clone(), out).map_err(|e| format!("{e} (items[{i}])"))?;
+                for (i, v) in items.into_iter().enumerate() {
+                    collect(file, line, v, out).map_err(|e| format!("{e} (items[{i}])"))?;
                 }
                 return Ok(());
             }
-            out.push(one(file, line, value)?);
+            out.push(one(file, line, map)?);
             Ok(())
         }
         _ => Err(format!(
@@ -134,7 +144,11 @@ fn collect(
     }
 }
 
-fn one(file: &str, line: usize, v: Value) -> Result<VirtualService, String> {
+fn one(
+    file: &str,
+    line: usize,
+    mut v: serde_json::Map<String, Value>,
+) -> Result<VirtualService, String> {
     let at = |field: &str, msg: &str| format!("{file}:{line}: {field}: {msg}");
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind != "VirtualService" {
@@ -152,12 +166,12 @@ fn one(file: &str, line: usize, v: Value) -> Result<VirtualService, String> {
             &format!("{api:?} is not one of {}", API_VERSIONS.join(", ")),
         ));
     }
+    let spec = v.remove("spec").unwrap_or(Value::Null);
     let meta = v.get("metadata");
     let text = |field: &str| meta.and_then(|m| m.get(field)).and_then(Value::as_str);
     let name = text("name").ok_or_else(|| at("metadata.name", "is required"))?;
     let namespace = text("namespace").unwrap_or("default");
     let created = text("creationTimestamp").unwrap_or("");
-    let spec = v.get("spec").cloned().unwrap_or(Value::Null);
     let vs_at =
         |field: &str, msg: &str| format!("{file}:{line}: {namespace}/{name}: {field}: {msg}");
     if !spec.is_object() {
