@@ -1,15 +1,16 @@
 //! Where the faas-router table sends a path: the filter's own decision
-//! (`faas_router::router::decide`), read as `<svc>.<ns>` or `none`.
+//! (`faas_router::router::resolve`, with its choice of virtual host), read
+//! as `<svc>.<ns>` or `none`.
 
 use crate::destination::Service;
 use crate::istio_model::label;
 use faas_router::config::{Backend, Config};
-use faas_router::router::{decide, Outcome};
+use faas_router::router::{resolve, Outcome};
 
 /// The destination label and the route id (`<kind>:<pattern>`) for `path`
 /// requested with authority `host`.
-pub fn destination(config: &Config, _host: &str, path: &str) -> (String, Option<String>) {
-    let Outcome::Routed(r) = decide(config, Some(path), [], || 0) else {
+pub fn destination(config: &Config, host: &str, path: &str) -> (String, Option<String>) {
+    let Outcome::Routed(r) = resolve(config, Some(host), path) else {
         return ("none".into(), None);
     };
     let service = |t: usize| {
