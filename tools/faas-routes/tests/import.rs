@@ -380,3 +380,60 @@ fn diff_prints_changed_paths_and_exits_by_result() {
     let (code, _, _) = bin(&["diff", "--to", good.to_str().unwrap()]);
     assert_eq!(code, 2);
 }
+
+/// `vs` with another host.
+fn vs_on(host: &str, name: &str, created: &str, http: &str) -> String {
+    vs(name, created, http).replace(HOST, host)
+}
+
+#[test]
+fn timeouts_retries_and_hosts_are_kept() {
+    let beta = "faas-beta-ksvc-gateway.kfaas-system.svc.cluster.local";
+    let policy = "    timeout: 15s\n    retries: {attempts: 2, perTryTimeout: 5s, retryOn: \"5xx,connect-failure\", retryRemoteLocalities: true}\n";
+    let text = vs("a", "2024-01-01T00:00:00Z", &(to("{prefix: /faas/api/a/}", "a.faas-alpha") + policy))
+        + &vs_on(beta, "b", "2024-01-01T00:00:00Z", &to("{prefix: /faas/api/a/}", "a.faas-beta"))
+        // a timeout the table refuses: the field is left out and named
+        + &vs_on(beta, "c", "2024-01-02T00:00:00Z", &(to("{exact: /faas/api/c}", "c.faas-beta") + "    timeout: 15 seconds\n"));
+    let p = write("hosts.yaml", &text);
+    let (code, out, err) = run(&["import", p.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err,
+        "kfaas-system/a: dropped: http[0].retries.retryRemoteLocalities: the table's retries have attempts, perTryTimeout and retryOn\n\
+         kfaas-system/c: dropped: http[0].timeout: the table refuses it (timeout: \"15 seconds\" is not a duration like 250ms, 15s, 1m)\n",
+    );
+    let table: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(table["routes"], serde_json::json!([]));
+    let vh = table["virtualHosts"].as_array().unwrap();
+    assert_eq!(vh.len(), 2, "{out}");
+    assert_eq!(vh[0]["hosts"], serde_json::json!([HOST]));
+    assert_eq!(
+        vh[0]["routes"][0],
+        serde_json::json!({"match": {"prefix": "/faas/api/a/"}, "service": "a", "namespace": "faas-alpha",
+          "timeout": "15s", "retries": {"attempts": 2, "perTryTimeout": "5s", "retryOn": "5xx,connect-failure"}})
+    );
+    assert_eq!(vh[1]["routes"][0]["namespace"], "faas-beta");
+    assert!(vh[1]["routes"][1].get("timeout").is_none(), "{out}");
+    // diff picks the table by host, as the filter does.
+    let table_file = write("hosts.json", &out);
+    let (code, out, _) = run(&[
+        "diff",
+        "--from",
+        p.to_str().unwrap(),
+        "--to",
+        table_file.to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (0, "7 paths compared, 0 changed\n"));
+    let (code, out, _) = run(&[
+        "diff",
+        "--from",
+        p.to_str().unwrap(),
+        "--to",
+        table_file.to_str().unwrap(),
+        "--host",
+        &format!("{beta}:80"),
+        "--path",
+        "/faas/api/a/x",
+    ]);
+    assert_eq!((code, out.as_str()), (0, "4 paths compared, 0 changed\n"));
+}
