@@ -486,7 +486,14 @@ fn entries(h: &HostRules, path_prefix: &str, f: &mut Findings) -> Vec<Entry> {
                                 "match".into(),
                                 json!({"regex": format!("{}[^/].*", regex::escape(p))}),
                             );
-                            o.remove("rewritePrefix");
+                            if o.remove("rewritePrefix").is_some() {
+                                f.add(
+                                    rule.vs,
+                                    "semantics",
+                                    &format!("{}.rewrite.uri", rule.field),
+                                    format!("the longer names {p}... reach the service without the rewrite (the table rewrites no regex route)"),
+                                );
+                            }
                         }
                         extra.extra = true;
                         out.push(extra);

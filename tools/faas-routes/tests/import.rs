@@ -437,3 +437,13 @@ fn timeouts_retries_and_hosts_are_kept() {
     ]);
     assert_eq!((code, out.as_str()), (0, "4 paths compared, 0 changed\n"));
 }
+
+#[test]
+fn a_rewrite_on_a_prefix_without_slash_is_semantics_for_longer_names() {
+    let http = "  - match: [{uri: {prefix: /faas/api/p/show}}]\n    rewrite: {uri: /show, authority: show.faas-alpha.svc.cluster.local}\n    route: [{destination: {host: knative-local-gateway.istio-system.svc.cluster.local}}]\n";
+    let (code, table, err) = import("rewrite.yaml", &vs("rw", "2024-01-01T00:00:00Z", http));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err, "kfaas-system/rw: semantics: http[0].rewrite.uri: the longer names /faas/api/p/show... reach the service without the rewrite (the table rewrites no regex route)\n");
+    assert_eq!(table["routes"][0]["rewritePrefix"], "/show");
+    assert!(table["routes"][1].get("rewritePrefix").is_none());
+}
