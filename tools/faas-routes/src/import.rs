@@ -363,7 +363,7 @@ fn report_fields(model: &Model, f: &mut Findings) {
     }
     for rules in model.hosts.values() {
         for rule in &rules.rules {
-            if let Dest::Unsupported { field, why } = &rule.dest {
+            if let Dest::Unsupported { field, why, .. } = &rule.dest {
                 f.add(
                     rule.vs,
                     "unsupported",

@@ -66,7 +66,12 @@ pub enum Dest {
     /// Knative services with weights (one at 100 for a plain route).
     Services(Vec<(Service, u32)>),
     /// Not toward a cluster service (why, and the field).
-    Unsupported { field: String, why: String },
+    Unsupported {
+        field: String,
+        why: String,
+        /// What diff shows for it: `redirect`, the gateway's host, ...
+        shown: String,
+    },
 }
 
 impl Dest {
@@ -74,7 +79,7 @@ impl Dest {
     pub fn label(&self) -> String {
         match self {
             Dest::Services(s) => label(s),
-            Dest::Unsupported { .. } => "none".into(),
+            Dest::Unsupported { shown, .. } => shown.clone(),
         }
     }
 }
@@ -265,6 +270,7 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
             return Ok(Dest::Unsupported {
                 field: format!("{at}.{kind}"),
                 why: format!("{kind} is not a route to a cluster service"),
+                shown: kind.to_string(),
             });
         }
     }
@@ -274,6 +280,7 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
             None => Dest::Unsupported {
                 field: format!("{at}.rewrite.authority"),
                 why: format!("{a:?} is not <service>.<namespace>.svc.cluster.local"),
+                shown: format!("authority {a}"),
             },
         });
     }
@@ -281,6 +288,7 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
         return Ok(Dest::Unsupported {
             field: format!("{at}.route"),
             why: "no destination".into(),
+            shown: "none".into(),
         });
     };
     let mut out = Vec::new();
@@ -316,6 +324,7 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
                     why: format!(
                         "{host:?} is not a Knative service (a gateway routes by the request's authority; set rewrite.authority)"
                     ),
+                    shown: host.to_string(),
                 })
             }
         }
@@ -324,6 +333,7 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
         return Ok(Dest::Unsupported {
             field: format!("{at}.route"),
             why: "no destination".into(),
+            shown: "none".into(),
         });
     }
     Ok(Dest::Services(out))
