@@ -6,7 +6,7 @@ use crate::virtual_service::{self, VirtualService};
 use crate::{diff, istio_model};
 use std::io::Write;
 
-pub const USAGE: &str = "usage: faas-routes check CONFIG.json|wasmplugin.yaml [--path PATH]...\n\
+pub const USAGE: &str = "usage: faas-routes check CONFIG.json|wasmplugin.yaml [--path PATH]... [--host HOST]\n\
   faas-routes import [--prefix /faas/api/] VS.yaml... [--report FILE.json]\n\
   faas-routes diff --from VS.yaml... --to TABLE.json|wasmplugin.yaml [--paths FILE] [--path P]... [--host H]\n\
   faas-routes merge [--owners OWNERS.yaml] FRAGMENT.yaml... [--base CONFIG.json]\n\

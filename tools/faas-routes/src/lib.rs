@@ -19,7 +19,7 @@ pub mod table_side;
 pub mod virtual_service;
 
 use faas_router::config::{self, Backend, Config, HashBy};
-use faas_router::router::{decide, Outcome};
+use faas_router::router::{resolve, Outcome};
 use faas_router::table::Kind;
 use serde::Deserialize;
 use std::io::Write;
@@ -36,7 +36,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some("render") => return cli::render_cmd(rest, out, err),
         _ => {}
     }
-    let (file, paths) = match parse_args(args) {
+    let (file, paths, host) = match parse_args(args) {
         Ok(a) => a,
         Err(msg) => {
             let _ = writeln!(err, "{msg}\n{USAGE}");
@@ -64,7 +64,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 let _ = writeln!(out, "{name}: valid");
                 let _ = print_table(&c, out);
                 for p in &paths {
-                    let _ = writeln!(out, "  {p} -> {}", probe(&c, p));
+                    let _ = writeln!(out, "  {p} -> {}", probe(&c, host.as_deref(), p));
                 }
             }
             Err(e) => {
@@ -79,7 +79,9 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     status
 }
 
-fn parse_args(args: &[String]) -> Result<(String, Vec<String>), String> {
+type CheckArgs = (String, Vec<String>, Option<String>);
+
+fn parse_args(args: &[String]) -> Result<CheckArgs, String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("check") => {}
@@ -88,16 +90,19 @@ fn parse_args(args: &[String]) -> Result<(String, Vec<String>), String> {
     }
     let mut file = None;
     let mut paths = Vec::new();
+    let mut host = None;
     while let Some(a) = it.next() {
         if a == "--path" {
             paths.push(it.next().ok_or("--path needs a value")?.clone());
+        } else if a == "--host" {
+            host = Some(it.next().ok_or("--host needs a value")?.clone());
         } else if file.is_none() {
             file = Some(a.clone());
         } else {
             return Err(format!("unexpected argument {a:?}"));
         }
     }
-    Ok((file.ok_or("missing CONFIG")?, paths))
+    Ok((file.ok_or("missing CONFIG")?, paths, host))
 }
 
 /// The configurations in a file as JSON text, each with a display name.
@@ -160,7 +165,22 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
         "  pathPrefix {:?}, clusterDomain {:?}, onNoMatch {:?}, rewriteAuthority {}, headers {}/{}/{}",
         c.path_prefix, c.cluster_domain, c.on_no_match, c.rewrite_authority, c.headers.service, c.headers.namespace, c.headers.route
     )?;
-    let mut routes: Vec<_> = c.routes.iter().collect();
+    print_routes(c, &c.routes, "  ", out)?;
+    for vh in &c.virtual_hosts {
+        writeln!(out, "  virtual host {}:", vh.hosts.join(", "))?;
+        print_routes(c, &vh.routes, "    ", out)?;
+    }
+    Ok(())
+}
+
+/// One table's routes in the order a request sees them.
+fn print_routes(
+    c: &Config,
+    routes: &[faas_router::config::Route],
+    indent: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut routes: Vec<_> = routes.iter().collect();
     routes.sort_by(|a, b| {
         let rank = |k| match k {
             Kind::Exact => 0,
@@ -173,7 +193,7 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
             &b.pattern,
         ))
     });
-    writeln!(out, "  {} routes:", routes.len())?;
+    writeln!(out, "{indent}{} routes:", routes.len())?;
     for r in routes {
         let target = |t: usize| c.targets.get(t).map_or("?", |t| t.authority.as_str());
         let to = match &r.backend {
@@ -203,7 +223,7 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
             .unwrap_or_default();
         writeln!(
             out,
-            "    {:<6} {} -> {to}{rewrite}",
+            "{indent}  {:<6} {} -> {to}{rewrite}",
             r.kind.as_str(),
             r.pattern
         )?;
@@ -211,8 +231,9 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn probe(c: &Config, path: &str) -> String {
-    match decide(c, Some(path), [], || 0) {
+/// Where `path` goes, for a request to `host` (its virtual host's table).
+fn probe(c: &Config, host: Option<&str>, path: &str) -> String {
+    match resolve(c, host, path) {
         Outcome::Untouched => "untouched (outside pathPrefix)".into(),
         Outcome::Passthrough => "no route, passed through".into(),
         Outcome::Reject { status, body, .. } => format!("{status} {body}"),

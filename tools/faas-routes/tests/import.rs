@@ -447,3 +447,35 @@ fn a_rewrite_on_a_prefix_without_slash_is_semantics_for_longer_names() {
     assert_eq!(table["routes"][0]["rewritePrefix"], "/show");
     assert!(table["routes"][1].get("rewritePrefix").is_none());
 }
+
+#[test]
+fn check_shows_virtual_hosts_and_probes_by_host() {
+    let table = write(
+        "vh.json",
+        r#"{"virtualHosts": [{"hosts": ["beta.example"], "routes": [
+          {"match": {"prefix": "/faas/api/a/"}, "service": "a", "namespace": "faas-beta"}]}],
+          "routes": [{"match": {"prefix": "/faas/api/a/"}, "service": "a", "namespace": "faas-alpha"}]}"#,
+    );
+    let t = table.to_str().unwrap();
+    let (code, out, err) = run(&[
+        "check",
+        t,
+        "--path",
+        "/faas/api/a/x",
+        "--host",
+        "BETA.example:80",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  virtual host beta.example:\n    1 routes:\n      prefix /faas/api/a/ -> a.faas-beta.svc.cluster.local\n"), "{out}");
+    assert!(
+        out.ends_with("  /faas/api/a/x -> a.faas-beta.svc.cluster.local via prefix:/faas/api/a/\n"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["check", t, "--path", "/faas/api/a/x"]);
+    assert!(
+        out.ends_with(
+            "  /faas/api/a/x -> a.faas-alpha.svc.cluster.local via prefix:/faas/api/a/\n"
+        ),
+        "{out}"
+    );
+}
