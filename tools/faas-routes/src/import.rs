@@ -138,9 +138,27 @@ pub fn import(vss: Vec<VirtualService>, path_prefix: &str) -> Result<Imported, S
             Ok(c) => break c,
             Err(errors) => {
                 let mut removals: Vec<(usize, usize, Option<String>)> = Vec::new();
+                let mut bad_hosts: Vec<(usize, usize)> = Vec::new();
                 for e in &errors.errors {
                     // serde's position is in the generated text: meaningless here.
                     let message = e.message.split(" at line ").next().unwrap_or(&e.message);
+                    if let Some((g, h)) = locate_host(&groups, &e.field) {
+                        let host = groups
+                            .get(g)
+                            .and_then(|gr| gr.hosts.get(h))
+                            .cloned()
+                            .unwrap_or_default();
+                        for (v, _) in model
+                            .vss
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, vs)| vs.hosts.contains(&host))
+                        {
+                            findings.add(v, "unsupported", "spec.hosts", format!("host {host:?} is refused by the table ({message}): its routes are not imported"));
+                        }
+                        bad_hosts.push((g, h));
+                        continue;
+                    }
                     let Some((g, i, rest)) = locate(&groups, &e.field) else {
                         return Err(format!(
                             "the generated table was refused at {}: {} (please report this)",
@@ -183,7 +201,7 @@ pub fn import(vss: Vec<VirtualService>, path_prefix: &str) -> Result<Imported, S
                         removals.push((g, i, None));
                     }
                 }
-                if removals.is_empty() {
+                if removals.is_empty() && bad_hosts.is_empty() {
                     return Err(
                         "the generated table was refused without a field (please report this)"
                             .into(),
@@ -209,6 +227,21 @@ pub fn import(vss: Vec<VirtualService>, path_prefix: &str) -> Result<Imported, S
                         }
                     }
                 }
+                bad_hosts.sort();
+                bad_hosts.dedup();
+                for (g, h) in bad_hosts.iter().rev() {
+                    if let Some(gr) = groups.get_mut(*g) {
+                        if *h < gr.hosts.len() {
+                            gr.hosts.remove(*h);
+                        }
+                        // A virtual host left without hosts is gone (it is not the top level).
+                        if gr.hosts.is_empty() {
+                            gr.entries.clear();
+                            gr.hosts.push(String::new());
+                        }
+                    }
+                }
+                groups.retain(|g| g.hosts.first().is_none_or(|h| !h.is_empty()));
                 groups.retain(|g| !g.entries.is_empty() || g.hosts.is_empty());
             }
         }
@@ -218,6 +251,22 @@ pub fn import(vss: Vec<VirtualService>, path_prefix: &str) -> Result<Imported, S
         config: render(path_prefix, &groups),
         findings: findings.list.into_iter().collect(),
     })
+}
+
+/// `virtualHosts[1].hosts[2]` → (group, host).
+fn locate_host(groups: &[Group], field: &str) -> Option<(usize, usize)> {
+    let rest = field.strip_prefix("virtualHosts[")?;
+    let (v, rest) = rest.split_once(']')?;
+    let rest = rest.strip_prefix(".hosts[")?;
+    let (h, _) = rest.split_once(']')?;
+    let v: usize = v.parse().ok()?;
+    let g = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| !g.hosts.is_empty())
+        .nth(v)?
+        .0;
+    Some((g, h.parse().ok()?))
 }
 
 /// `routes[3].x` or `virtualHosts[1].routes[3].x` → (group, entry, `x`).

@@ -479,3 +479,24 @@ fn check_shows_virtual_hosts_and_probes_by_host() {
         "{out}"
     );
 }
+
+#[test]
+fn a_host_the_table_refuses_is_unsupported_not_an_internal_error() {
+    let text = vs(
+        "a",
+        "2024-01-01T00:00:00Z",
+        &to("{prefix: /faas/api/a/}", "a.faas-alpha"),
+    ) + &vs_on(
+        "faas.*.example.com",
+        "b",
+        "2024-01-01T00:00:00Z",
+        &to("{prefix: /faas/api/b/}", "b.faas-beta"),
+    );
+    let (code, table, err) = import("badhost.yaml", &text);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("\nkfaas-system/b: unsupported: spec.hosts: host \"faas.*.example.com\" is refused by the table ("), "{err}");
+    assert!(err.starts_with("kfaas-system/b: semantics: http[0].match[0]: now elsewhere: /faas/api/b/ (b.faas-beta -> none)"), "{err}");
+    let vh = table["virtualHosts"].as_array().unwrap();
+    assert_eq!(vh.len(), 1, "{table}");
+    assert_eq!(vh[0]["hosts"], serde_json::json!([HOST]));
+}
