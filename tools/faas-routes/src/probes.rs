@@ -49,6 +49,7 @@ pub fn samples_with(re: &str, full: &regex::Regex) -> Vec<String> {
 }
 
 const MAX_SAMPLES: usize = 8;
+const MAX_LEN: usize = 4096;
 
 fn sample(h: &Hir, depth: usize) -> Vec<String> {
     if depth > 64 {
@@ -72,8 +73,17 @@ fn sample(h: &Hir, depth: usize) -> Vec<String> {
         }
         HirKind::Repetition(r) => {
             let one = sample(&r.sub, depth + 1);
+            // Nested counted repetitions multiply: keep a sample short (one
+            // that no longer matches is dropped by the caller's check).
+            let times = r.min.clamp(1, 16) as usize;
             one.into_iter()
-                .map(|s| s.repeat(r.min.clamp(1, 16) as usize))
+                .map(|s| {
+                    if s.len() * times > MAX_LEN {
+                        s
+                    } else {
+                        s.repeat(times)
+                    }
+                })
                 .collect()
         }
         HirKind::Capture(c) => sample(&c.sub, depth + 1),
@@ -100,6 +110,12 @@ fn sample(h: &Hir, depth: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_repetitions_stay_short() {
+        let s = samples("/faas/api/((((((x{16}){16}){16}){16}){16}){16})");
+        assert!(s.iter().all(|p| p.len() < 10_000), "{s:?}");
+    }
 
     #[test]
     fn probes() {

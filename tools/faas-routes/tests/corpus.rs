@@ -98,3 +98,17 @@ fn diff_changes_only_what_the_import_reported() {
     }
     assert!(last.ends_with(&format!(", {changed} changed")), "{last}");
 }
+
+#[test]
+fn a_100k_line_file_imports() {
+    let text = corpus::generate(5300);
+    assert!(text.lines().count() > 100_000, "{}", text.lines().count());
+    let dir = std::env::temp_dir().join(format!("faas-routes-corpus-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("big.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let (code, out, err) = run(&["import", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(faas_router::config::parse(out.as_bytes()).is_ok());
+    assert!(out.matches("{\"match\"").count() > 5300, "{}", out.len());
+}
