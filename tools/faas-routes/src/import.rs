@@ -253,45 +253,38 @@ pub fn import(vss: Vec<VirtualService>, path_prefix: &str) -> Result<Imported, S
     })
 }
 
-/// `virtualHosts[1].hosts[2]` → (group, host).
-fn locate_host(groups: &[Group], field: &str) -> Option<(usize, usize)> {
-    let rest = field.strip_prefix("virtualHosts[")?;
-    let (v, rest) = rest.split_once(']')?;
-    let rest = rest.strip_prefix(".hosts[")?;
-    let (h, _) = rest.split_once(']')?;
-    let v: usize = v.parse().ok()?;
-    let g = groups
+/// `name[N]rest` → (N, rest without a leading `.`).
+fn index<'f>(field: &'f str, name: &str) -> Option<(usize, &'f str)> {
+    let rest = field.strip_prefix(name)?.strip_prefix('[')?;
+    let (n, rest) = rest.split_once(']')?;
+    Some((n.parse().ok()?, rest.strip_prefix('.').unwrap_or(rest)))
+}
+
+/// The group of `virtualHosts[v]` (the groups with hosts, in order).
+fn virtual_host(groups: &[Group], v: usize) -> Option<usize> {
+    let mut with_hosts = groups
         .iter()
         .enumerate()
-        .filter(|(_, g)| !g.hosts.is_empty())
-        .nth(v)?
-        .0;
-    Some((g, h.parse().ok()?))
+        .filter(|(_, g)| !g.hosts.is_empty());
+    with_hosts.nth(v).map(|(g, _)| g)
+}
+
+/// `virtualHosts[1].hosts[2]` → (group, host).
+fn locate_host(groups: &[Group], field: &str) -> Option<(usize, usize)> {
+    let (v, rest) = index(field, "virtualHosts")?;
+    let (h, _) = index(rest, "hosts")?;
+    Some((virtual_host(groups, v)?, h))
 }
 
 /// `routes[3].x` or `virtualHosts[1].routes[3].x` → (group, entry, `x`).
 fn locate(groups: &[Group], field: &str) -> Option<(usize, usize, String)> {
-    let index = |s: &str, name: &str| -> Option<(usize, String)> {
-        let rest = s.strip_prefix(name)?.strip_prefix('[')?;
-        let (n, rest) = rest.split_once(']')?;
-        Some((
-            n.parse().ok()?,
-            rest.strip_prefix('.').unwrap_or(rest).to_string(),
-        ))
-    };
-    let top = groups.iter().position(|g| g.hosts.is_empty());
     if let Some((v, rest)) = index(field, "virtualHosts") {
-        let (i, rest) = index(&rest, "routes")?;
-        let g = groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| !g.hosts.is_empty())
-            .nth(v)?
-            .0;
-        return Some((g, i, rest));
+        let (i, rest) = index(rest, "routes")?;
+        return Some((virtual_host(groups, v)?, i, rest.to_string()));
     }
     let (i, rest) = index(field, "routes")?;
-    Some((top?, i, rest))
+    let top = groups.iter().position(|g| g.hosts.is_empty())?;
+    Some((top, i, rest.to_string()))
 }
 
 /// Fields the table has no place for, and routes it cannot hold.

@@ -184,17 +184,9 @@ fn rules_of(v: usize, vs: &VirtualService) -> Result<Vec<Rule>, FieldError> {
 
 fn matches_of(at: &str, route: &Value) -> Result<Vec<RuleMatch>, FieldError> {
     let list = match route.get("match") {
-        None | Some(Value::Null) => {
-            return Ok(vec![RuleMatch {
-                field: at.to_string(),
-                uri: Uri::Any,
-                ignore_case: false,
-                conditions: Vec::new(),
-                compiled: None,
-            }])
-        }
         Some(Value::Array(l)) if !l.is_empty() => l,
-        Some(Value::Array(_)) => {
+        // No match list (or an empty one): every path.
+        None | Some(Value::Null) | Some(Value::Array(_)) => {
             return Ok(vec![RuleMatch {
                 field: at.to_string(),
                 uri: Uri::Any,

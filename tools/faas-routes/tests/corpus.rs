@@ -9,20 +9,12 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::run;
 use faas_routes::import::Finding;
 use faas_routes::{corpus, istio_model, virtual_service};
 use std::collections::BTreeSet;
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = faas_routes::run(&args, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
 
 #[test]
 fn diff_changes_only_what_the_import_reported() {

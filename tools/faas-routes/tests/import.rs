@@ -9,9 +9,10 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::{bin, run, write};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
 
 const HOST: &str = "faas-alpha-ksvc-gateway.kfaas-system.svc.cluster.local";
 
@@ -25,37 +26,6 @@ fn vs(name: &str, created: &str, http: &str) -> String {
 /// A route toward the local gateway with the function in rewrite.authority.
 fn to(uri: &str, svc: &str) -> String {
     format!("  - match: [{{uri: {uri}}}]\n    rewrite: {{authority: {svc}.svc.cluster.local}}\n    route: [{{destination: {{host: knative-local-gateway.istio-system.svc.cluster.local}}}}]\n")
-}
-
-fn write(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("faas-routes-import-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = faas_routes::run(&args, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
-
-fn bin(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_faas-routes"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 fn import(name: &str, text: &str) -> (i32, Value, String) {

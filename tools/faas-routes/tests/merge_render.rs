@@ -11,28 +11,12 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+
+use common::bin;
 
 fn write(name: &str, text: &str) -> String {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("faas-routes-merge-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
-fn bin(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_faas-routes"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    common::write(name, text).to_str().unwrap().to_string()
 }
 
 const OWNERS: &str = "teams:\n  saas: {prefixes: [/faas/api/saas/], namespaces: [faas-alpha]}\n  render: {prefixes: [/faas/api/render], namespaces: [faas-beta]}\n";
