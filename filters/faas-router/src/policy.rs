@@ -94,9 +94,20 @@ pub struct Retries {
 /// True for a header a client must not set on a faas request (any case:
 /// proxy-wasm hands names lower-cased, tests may not).
 pub fn is_control_header(name: &[u8]) -> bool {
+    control_header_index(name).is_some()
+}
+
+/// The position of `name` in [`CONTROL_HEADERS`], if it is one.
+pub fn control_header_index(name: &[u8]) -> Option<usize> {
+    if !name
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"x-envoy-"))
+    {
+        return None;
+    }
     CONTROL_HEADERS
         .iter()
-        .any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+        .position(|h| h.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Checks `timeout` and `retries` of the route at `at` (`routes[3]`).
