@@ -470,3 +470,26 @@ fn a_host_the_table_refuses_is_unsupported_not_an_internal_error() {
     assert_eq!(vh.len(), 1, "{table}");
     assert_eq!(vh[0]["hosts"], serde_json::json!([HOST]));
 }
+
+#[test]
+fn routes_outside_the_prefix_are_unsupported() {
+    let text = vs(
+        "a",
+        "2024-01-01T00:00:00Z",
+        &to("{prefix: /faas/api/saas/a/}", "a.faas-alpha"),
+    ) + &vs(
+        "r",
+        "2024-01-02T00:00:00Z",
+        &to("{exact: /faas/api/render}", "render.faas-beta"),
+    );
+    let p = write("prefix.yaml", &text);
+    let (code, out, err) = run(&["import", "--prefix", "/faas/api/saas/", p.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with("kfaas-system/r: unsupported: http[0].match[0]: not imported: match.exact: is outside pathPrefix \"/faas/api/saas/\""),
+        "{err}"
+    );
+    let table: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(table["pathPrefix"], "/faas/api/saas/");
+    assert_eq!(table["routes"].as_array().unwrap().len(), 1, "{out}");
+}
