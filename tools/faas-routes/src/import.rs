@@ -356,6 +356,22 @@ fn report_fields(model: &Model, f: &mut Findings) {
                     ),
                 }
             }
+            for (j, m) in route
+                .get("match")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if m.get("statPrefix").is_some_and(|p| !p.is_null()) {
+                    f.add(
+                        v,
+                        "dropped",
+                        &format!("{at}.match[{j}].statPrefix"),
+                        "the table keeps its own per-service counters".into(),
+                    );
+                }
+            }
             if let Some(r) = route.get("retries").and_then(Value::as_object) {
                 for rk in r
                     .keys()

@@ -241,7 +241,8 @@ fn matches_of(at: &str, route: &Value) -> Result<Vec<RuleMatch>, FieldError> {
             let conditions = m
                 .iter()
                 .filter(|(k, v)| {
-                    !v.is_null() && !matches!(k.as_str(), "uri" | "ignoreUriCase" | "name")
+                    !v.is_null()
+                        && !matches!(k.as_str(), "uri" | "ignoreUriCase" | "name" | "statPrefix")
                 })
                 .map(|(k, _)| k.clone())
                 .collect();
@@ -309,7 +310,11 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
                 })?,
         };
         match destination::from_host(host, vs_namespace) {
-            Some(s) => out.push((s, weight)),
+            // Subsets of one service (normal/grey) are one Knative service.
+            Some(s) => match out.iter_mut().find(|(o, _)| *o == s) {
+                Some((_, w)) => *w += weight,
+                None => out.push((s, weight)),
+            },
             None => {
                 return Ok(Dest::Unsupported {
                     field: format!("{field}.destination.host"),

@@ -493,3 +493,21 @@ fn routes_outside_the_prefix_are_unsupported() {
     assert_eq!(table["pathPrefix"], "/faas/api/saas/");
     assert_eq!(table["routes"].as_array().unwrap().len(), 1, "{out}");
 }
+
+#[test]
+fn grey_subsets_of_one_service_are_one_service() {
+    // The seeds' grey release: the same host, subsets normal and grey, 50/50.
+    let http = "  - match: [{uri: {prefix: /faas/api/render/}, statPrefix: render}]\n    route:\n    - destination: {host: render.faas-beta.svc.cluster.local, subset: normal}\n      weight: 50\n    - destination: {host: render.faas-beta.svc.cluster.local, subset: grey}\n      weight: 50\n";
+    let (code, table, err) = import("subsets.yaml", &vs("grey", "2024-01-01T00:00:00Z", http));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err,
+        "kfaas-system/grey: dropped: http[0].match[0].statPrefix: the table keeps its own per-service counters\n\
+         kfaas-system/grey: dropped: http[0].route[0].destination.subset: the table sends to the Knative service, not a subset\n\
+         kfaas-system/grey: dropped: http[0].route[1].destination.subset: the table sends to the Knative service, not a subset\n"
+    );
+    assert_eq!(
+        table["routes"][0],
+        serde_json::json!({"match": {"prefix": "/faas/api/render/"}, "service": "render", "namespace": "faas-beta"})
+    );
+}
