@@ -114,22 +114,26 @@ pub fn load(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
     let mut plugins = Vec::new();
     for doc in serde_norway::Deserializer::from_str(text) {
         let value = serde_json::Value::deserialize(doc).map_err(|e| format!("not YAML: {e}"))?;
-        if value.get("kind").and_then(|k| k.as_str()) != Some("WasmPlugin") {
-            continue;
-        }
+        // Istio 1.30's TrafficExtension keeps the plugin under spec.wasm.
+        let spec = match value.get("kind").and_then(|k| k.as_str()) {
+            Some("WasmPlugin") => "/spec",
+            Some("TrafficExtension") => "/spec/wasm",
+            _ => continue,
+        };
         let name = value
             .pointer("/metadata/name")
             .and_then(|n| n.as_str())
             .unwrap_or("?")
             .to_string();
+        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         let url = value
-            .pointer("/spec/url")
+            .pointer(&format!("{spec}/url"))
             .and_then(|n| n.as_str())
             .unwrap_or("");
         plugins.push((
-            name,
+            format!("{kind} {name}"),
             url.to_string(),
-            value.pointer("/spec/pluginConfig").cloned(),
+            value.pointer(&format!("{spec}/pluginConfig")).cloned(),
         ));
     }
     let is_ours = |name: &str, url: &str| {
@@ -146,13 +150,13 @@ pub fn load(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
             .collect()
     };
     if ours.is_empty() {
-        return Err("no faas-router WasmPlugin found".into());
+        return Err("no faas-router WasmPlugin or TrafficExtension found".into());
     }
     Ok(ours
         .into_iter()
         .map(|(name, _, cfg)| {
             let json = cfg.unwrap_or(serde_json::Value::Object(Default::default()));
-            (format!("WasmPlugin {name}"), json.to_string())
+            (name, json.to_string())
         })
         .collect())
 }

@@ -196,3 +196,27 @@ fn render_refuses_an_invalid_table_and_leaves_the_file() {
     assert_eq!(code, 2);
     assert!(err.contains("no faas-router WasmPlugin"), "{err}");
 }
+
+#[test]
+fn traffic_extensions_are_checked_and_rendered() {
+    let manifest = "apiVersion: extensions.istio.io/v1alpha1\nkind: TrafficExtension\nmetadata:\n  name: faas-router\n  namespace: kfaas-system\nspec:\n  phase: AUTHZ\n  wasm:\n    url: oci://registry.invalid/kfaas/faas-router:0.1.0\n    pluginConfig:\n      routes: []\n";
+    let file = write("traffic-extension.yaml", manifest);
+    let table = write(
+        "te-table.json",
+        r#"{"routes": [{"match": {"exact": "/faas/api/render"}, "service": "render", "namespace": "faas-beta"}]}"#,
+    );
+    let (code, _, err) = bin(&["render", &table, "--into", &file]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = bin(&["check", &file, "--path", "/faas/api/render"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("TrafficExtension faas-router: valid"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "  /faas/api/render -> render.faas-beta.svc.cluster.local via exact:/faas/api/render\n"
+        ),
+        "{out}"
+    );
+}
