@@ -299,6 +299,15 @@ fn report_fields(model: &Model, f: &mut Findings) {
             );
             continue;
         }
+        if vs.hosts.is_empty() {
+            f.add(
+                v,
+                "unsupported",
+                "spec.hosts",
+                "no hosts: no request reaches it".into(),
+            );
+            continue;
+        }
         for key in ["tcp", "tls"] {
             if vs
                 .spec

@@ -94,7 +94,9 @@ fn every_finding_kind_is_reported_with_its_field() {
         + &vs("deep", "2024-01-04T00:00:00Z", &to("{prefix: /faas/api/saas/showroom/a/}", "deep.faas-alpha"))
         // header match and corsPolicy -> dropped; destination gateway without authority -> unsupported
         + &vs("grey", "2024-01-05T00:00:00Z", "  - match: [{uri: {exact: /faas/api/grey}, headers: {end-user: {exact: test}}}]\n    route: [{destination: {host: grey.faas-beta.svc.cluster.local, subset: grey}}]\n  - match: [{uri: {exact: /faas/api/grey}}]\n    corsPolicy: {allowOrigins: [{exact: x}]}\n    route: [{destination: {host: grey.faas-beta.svc.cluster.local}}]\n  - match: [{uri: {exact: /faas/api/gw}}]\n    route: [{destination: {host: knative-local-gateway.istio-system.svc.cluster.local}}]\n")
-        + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tcp-only, namespace: kfaas-system}\nspec:\n  hosts: [x]\n  gateways: [g]\n  tcp: [{route: [{destination: {host: db}}]}]\n";
+        + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tcp-only, namespace: kfaas-system}\nspec:\n  hosts: [x]\n  gateways: [g]\n  tcp: [{route: [{destination: {host: db}}]}]\n---\n"
+        + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: no-hosts, namespace: kfaas-system}\nspec:\n  gateways: [g]\n  http: [{route: [{destination: {host: a.faas-alpha.svc.cluster.local}}]}]\n---\n"
+        + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: mesh, namespace: kfaas-system}\nspec:\n  hosts: [a.faas-alpha.svc.cluster.local]\n  http: [{route: [{destination: {host: a.faas-alpha.svc.cluster.local}}]}]\n";
     let p = write("kinds.yaml", &text);
     let report = write("kinds-report.json", "");
     let (code, out, err) = run(&[
@@ -120,6 +122,8 @@ fn every_finding_kind_is_reported_with_its_field() {
     has("kfaas-system/grey: unsupported: http[2].route[0].destination.host: ");
     has("kfaas-system/tcp-only: unsupported: spec.http: no http routes");
     has("kfaas-system/tcp-only: dropped: spec.tcp: ");
+    has("kfaas-system/no-hosts: unsupported: spec.hosts: no hosts");
+    has("kfaas-system/mesh: unsupported: spec.gateways: bound to no gateway (mesh: sidecars only)");
     // The report holds the same findings as JSON.
     let r: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r.len(), lines.len());
