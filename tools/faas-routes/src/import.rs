@@ -13,34 +13,14 @@
 //! Finally every probe path (see `probes`) is resolved both ways; each path
 //! whose destination differs is reported (`semantics`).
 
-use crate::istio_model::{self, Dest, HostRules, Model, Uri};
-use crate::probes;
-use crate::table_side;
+pub use crate::findings::Finding;
+use crate::findings::Findings;
+use crate::istio_model::{self, Dest, HostRules, Uri};
 use crate::virtual_service::VirtualService;
+use crate::{compare, dropped};
 use faas_router::config;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-
-/// One place where the import could not keep the VirtualServices' meaning.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Finding {
-    #[serde(rename = "virtualService")]
-    pub virtual_service: String,
-    pub kind: &'static str,
-    pub field: String,
-    pub detail: String,
-}
-
-impl std::fmt::Display for Finding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}: {}",
-            self.virtual_service, self.kind, self.field, self.detail
-        )
-    }
-}
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The import's result: the pluginConfig JSON text and the findings.
 #[derive(Debug)]
@@ -51,11 +31,11 @@ pub struct Imported {
 
 /// A table route and where it came from.
 #[derive(Debug, Clone)]
-struct Entry {
+pub(crate) struct Entry {
     json: Value,
-    vs: usize,
+    pub(crate) vs: usize,
     /// The match it came from: `http[2].match[0]`.
-    field: String,
+    pub(crate) field: String,
     /// `http[2]`
     route_field: String,
     /// The extra regex for a prefix's longer names.
@@ -73,59 +53,24 @@ impl Entry {
             .unwrap_or_default();
         (pattern, kind)
     }
-    fn id(&self) -> String {
+    /// `<kind>:<pattern>`, as the filter names the route.
+    pub(crate) fn id(&self) -> String {
         let (pattern, kind) = self.sort_key();
         format!("{kind}:{pattern}")
     }
 }
 
 /// One table: the hosts it serves (empty: the top-level `routes`).
-struct Group {
-    hosts: Vec<String>,
-    entries: Vec<Entry>,
-}
-
-struct Findings<'m> {
-    model: &'m Model,
-    list: BTreeSet<Finding>,
-    /// One finding per VirtualService, kind and field.
-    keys: HashSet<(usize, &'static str, String)>,
-}
-
-impl Findings<'_> {
-    fn add(&mut self, vs: usize, kind: &'static str, field: &str, detail: String) {
-        if !self.keys.insert((vs, kind, field.to_string())) {
-            return;
-        }
-        let id = self
-            .model
-            .vss
-            .get(vs)
-            .map_or_else(String::new, VirtualService::id);
-        self.list.insert(Finding {
-            virtual_service: id,
-            kind,
-            field: field.to_string(),
-            detail,
-        });
-    }
-    fn name(&self, vs: usize) -> String {
-        self.model
-            .vss
-            .get(vs)
-            .map_or_else(String::new, VirtualService::id)
-    }
+pub(crate) struct Group {
+    pub(crate) hosts: Vec<String>,
+    pub(crate) entries: Vec<Entry>,
 }
 
 /// Imports the VirtualServices under `path_prefix`.
 pub fn import(vss: Vec<VirtualService>, path_prefix: &str) -> Result<Imported, String> {
     let model = istio_model::build(vss)?;
-    let mut findings = Findings {
-        model: &model,
-        list: BTreeSet::new(),
-        keys: HashSet::new(),
-    };
-    report_fields(&model, &mut findings);
+    let mut findings = Findings::new(&model);
+    dropped::report(&model, &mut findings);
 
     let mut per_host: BTreeMap<&str, Vec<Entry>> = BTreeMap::new();
     for (host, rules) in &model.hosts {
@@ -246,7 +191,7 @@ pub fn import(vss: Vec<VirtualService>, path_prefix: &str) -> Result<Imported, S
             }
         }
     };
-    compare(&model, &groups, &config, &mut findings);
+    compare::compare(&model, &groups, &config, &mut findings);
     Ok(Imported {
         config: render(path_prefix, &groups),
         findings: findings.list.into_iter().collect(),
@@ -285,185 +230,6 @@ fn locate(groups: &[Group], field: &str) -> Option<(usize, usize, String)> {
     let (i, rest) = index(field, "routes")?;
     let top = groups.iter().position(|g| g.hosts.is_empty())?;
     Some((top, i, rest.to_string()))
-}
-
-/// Fields the table has no place for, and routes it cannot hold.
-fn report_fields(model: &Model, f: &mut Findings) {
-    for (v, vs) in model.vss.iter().enumerate() {
-        if !vs.gateway_bound() {
-            f.add(
-                v,
-                "unsupported",
-                "spec.gateways",
-                "bound to no gateway (mesh: sidecars only): not imported".into(),
-            );
-            continue;
-        }
-        if vs.hosts.is_empty() {
-            f.add(
-                v,
-                "unsupported",
-                "spec.hosts",
-                "no hosts: no request reaches it".into(),
-            );
-            continue;
-        }
-        for key in ["tcp", "tls"] {
-            if vs
-                .spec
-                .get(key)
-                .and_then(Value::as_array)
-                .is_some_and(|a| !a.is_empty())
-            {
-                f.add(
-                    v,
-                    "dropped",
-                    &format!("spec.{key}"),
-                    format!("{key} routes are not HTTP paths"),
-                );
-            }
-        }
-        let http = vs.spec.get("http").and_then(Value::as_array);
-        if http.is_none_or(|h| h.is_empty()) {
-            f.add(
-                v,
-                "unsupported",
-                "spec.http",
-                "no http routes: nothing to import".into(),
-            );
-            continue;
-        }
-        for (i, route) in http.into_iter().flatten().enumerate() {
-            let at = format!("http[{i}]");
-            let Some(route) = route.as_object() else {
-                continue;
-            };
-            for (k, val) in route {
-                if val.is_null() {
-                    continue;
-                }
-                match k.as_str() {
-                    "match" | "route" | "timeout" | "retries" | "name" | "redirect"
-                    | "directResponse" | "delegate" => {}
-                    "rewrite" => {
-                        for rk in val.as_object().into_iter().flatten().map(|(k, _)| k) {
-                            if rk != "authority" && rk != "uri" {
-                                f.add(
-                                    v,
-                                    "dropped",
-                                    &format!("{at}.rewrite.{rk}"),
-                                    "the table rewrites only a path prefix".into(),
-                                );
-                            }
-                        }
-                    }
-                    other => f.add(
-                        v,
-                        "dropped",
-                        &format!("{at}.{other}"),
-                        format!("the table has no {other}"),
-                    ),
-                }
-            }
-            for (j, m) in route
-                .get("match")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if m.get("statPrefix").is_some_and(|p| !p.is_null()) {
-                    f.add(
-                        v,
-                        "dropped",
-                        &format!("{at}.match[{j}].statPrefix"),
-                        "the table keeps its own per-service counters".into(),
-                    );
-                }
-            }
-            if let Some(r) = route.get("retries").and_then(Value::as_object) {
-                for rk in r
-                    .keys()
-                    .filter(|k| !["attempts", "perTryTimeout", "retryOn"].contains(&k.as_str()))
-                {
-                    f.add(
-                        v,
-                        "dropped",
-                        &format!("{at}.retries.{rk}"),
-                        "the table's retries have attempts, perTryTimeout and retryOn".into(),
-                    );
-                }
-            }
-            let via_authority = route
-                .get("rewrite")
-                .and_then(|r| r.get("authority"))
-                .is_some();
-            for (k, d) in route
-                .get("route")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                let dat = format!("{at}.route[{k}]");
-                if !via_authority
-                    && d.pointer("/destination/subset")
-                        .is_some_and(|s| !s.is_null())
-                {
-                    f.add(
-                        v,
-                        "dropped",
-                        &format!("{dat}.destination.subset"),
-                        "the table sends to the Knative service, not a subset".into(),
-                    );
-                }
-                if d.get("headers").is_some_and(|s| !s.is_null()) {
-                    f.add(
-                        v,
-                        "dropped",
-                        &format!("{dat}.headers"),
-                        "the table has no header edits".into(),
-                    );
-                }
-            }
-        }
-    }
-    for rules in model.hosts.values() {
-        for rule in &rules.rules {
-            if let Dest::Unsupported { field, why, .. } = &rule.dest {
-                f.add(
-                    rule.vs,
-                    "unsupported",
-                    field,
-                    format!("{why}: not imported"),
-                );
-            }
-            for m in &rule.matches {
-                if let Some(c) = m.conditions.first() {
-                    f.add(
-                        rule.vs,
-                        "dropped",
-                        &format!("{}.{c}", m.field),
-                        format!(
-                            "the table matches paths only: this match ({}) is not imported; such requests go where the same path without {} goes",
-                            m.conditions.join(", "),
-                            m.conditions.join(", ")
-                        ),
-                    );
-                } else if m.ignore_case && !matches!(m.uri, Uri::Regex(_) | Uri::Any) {
-                    f.add(
-                        rule.vs,
-                        "dropped",
-                        &format!("{}.ignoreUriCase", m.field),
-                        format!(
-                            "the table is case-sensitive: only {:?} in this case matches",
-                            m.uri.pattern()
-                        ),
-                    );
-                }
-            }
-        }
-    }
 }
 
 /// The table routes of one host, in Istio's order.
@@ -708,88 +474,4 @@ fn render(path_prefix: &str, groups: &[Group]) -> String {
     }
     out.push_str("\n}\n");
     out
-}
-
-/// Resolves every probe both ways; reports the paths that move.
-fn compare(model: &Model, groups: &[Group], config: &config::Config, f: &mut Findings) {
-    let unsupported: HashSet<(usize, String)> = f
-        .list
-        .iter()
-        .filter(|x| x.kind == "unsupported")
-        .filter_map(|x| {
-            let v = model
-                .vss
-                .iter()
-                .position(|vs| vs.id() == x.virtual_service)?;
-            Some((v, x.field.split('.').next().unwrap_or("").to_string()))
-        })
-        .collect();
-    let hosts: Vec<(&String, &HostRules)> = model.hosts.iter().collect();
-    // Hosts are independent: compared on every core.
-    let per_host = crate::parallel::map(&hosts, |(host, h)| {
-        let mut moved: Vec<((usize, String), String)> = Vec::new();
-        let group = groups
-            .iter()
-            .find(|g| g.hosts.contains(host))
-            .or_else(|| groups.iter().find(|g| g.hosts.is_empty()));
-        let sources: HashMap<String, (usize, String)> = group
-            .into_iter()
-            .flat_map(|g| &g.entries)
-            .map(|e| (e.id(), (e.vs, e.field.clone())))
-            .collect();
-        let mut paths: BTreeSet<String> = BTreeSet::new();
-        for rule in &h.rules {
-            for m in &rule.matches {
-                paths.extend(probes::of_match(m));
-            }
-        }
-        for p in paths {
-            let old = h.destination(&p);
-            let (new, id) = table_side::destination(config, host, &p);
-            if old == new {
-                continue;
-            }
-            let owner = h
-                .resolve(&p)
-                .and_then(|(r, j)| {
-                    let rule = h.rules.get(r)?;
-                    Some((
-                        rule.vs,
-                        rule.matches.get(j)?.field.clone(),
-                        rule.field.clone(),
-                    ))
-                })
-                .or_else(|| {
-                    let (vs, field) = sources.get(id.as_deref()?)?;
-                    Some((*vs, field.clone(), String::new()))
-                });
-            let Some((vs, field, route_field)) = owner else {
-                continue;
-            };
-            if unsupported.contains(&(vs, route_field)) {
-                continue;
-            }
-            moved.push(((vs, field), format!("{p} ({old} -> {new})")));
-        }
-        moved
-    });
-    let mut moved: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
-    for (key, line) in per_host.into_iter().flatten() {
-        moved.entry(key).or_default().push(line);
-    }
-    for ((vs, field), paths) in moved {
-        let n = paths.len();
-        let shown: Vec<&str> = paths.iter().take(4).map(String::as_str).collect();
-        let more = if n > 4 {
-            format!(", ... ({n} paths)")
-        } else {
-            String::new()
-        };
-        f.add(
-            vs,
-            "semantics",
-            &field,
-            format!("now elsewhere: {}{more}", shown.join(", ")),
-        );
-    }
 }

@@ -5,9 +5,12 @@
 //! or every problem.
 
 pub mod cli;
+mod compare;
 pub mod corpus;
 pub mod destination;
 pub mod diff;
+mod dropped;
+pub mod findings;
 pub mod fragments;
 pub mod import;
 pub mod istio_model;
