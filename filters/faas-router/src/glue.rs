@@ -175,14 +175,12 @@ impl HttpContext for Stream {
         };
         // No `clear_route_cache`: Envoy re-selects the route by itself after an
         // ABI 0.2.1 module changes request headers (see filters/common/src/host.rs).
-        let authority = authority.and_then(|a| std::str::from_utf8(a).ok());
-        let outcome = router::decide_for_host(
-            &state.config,
-            authority,
-            raw_path,
-            headers.clone(),
-            random_u64,
-        );
+        // Read as text only when a virtual host could take it.
+        let host = authority
+            .filter(|_| !state.config.hosts.is_empty())
+            .and_then(|a| std::str::from_utf8(a).ok());
+        let outcome =
+            router::decide_for_host(&state.config, host, raw_path, headers.clone(), random_u64);
         // Under pathPrefix (anything but Untouched) only the table sets
         // timeouts and retries: Envoy honours an internal client's copies.
         if !matches!(outcome, Outcome::Untouched) && control != 0 {
@@ -225,7 +223,8 @@ impl HttpContext for Stream {
                 for (name, value) in &r.route.policy.headers {
                     self.add_http_request_header(name, value);
                 }
-                if state.config.rewrite_authority && authority != Some(r.target.authority.as_str())
+                if state.config.rewrite_authority
+                    && authority != Some(r.target.authority.as_bytes())
                 {
                     self.set_http_request_header(":authority", Some(&r.target.authority));
                 }

@@ -4,13 +4,17 @@
 //! Envoy picks among virtual-host domains). Exact names are one hash probe;
 //! the few wildcards are scanned longest first.
 
+use crate::table::Mix;
 use filters_common::host_match::{request_host, HostPattern};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// Hosts of every virtual host, pointing at its index in `virtualHosts`.
 #[derive(Debug, Clone, Default)]
 pub struct HostIndex {
-    exact: HashMap<String, usize>,
+    /// FNV + SplitMix (`table::Mix`): a host probe costs far less than
+    /// std's SipHash in wasm.
+    exact: HashMap<String, usize, BuildHasherDefault<Mix>>,
     /// Suffix wildcards (`*.alpha.example.com`), longest suffix first.
     wildcards: Vec<(String, usize)>,
 }
