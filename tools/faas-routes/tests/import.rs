@@ -23,6 +23,11 @@ fn vs(name: &str, created: &str, http: &str) -> String {
     )
 }
 
+/// A VirtualService created on 2024-01-`day` with one route `uri` → `svc` (`name.ns`).
+fn routed(name: &str, day: u32, uri: &str, svc: &str) -> String {
+    vs(name, &format!("2024-01-{day:02}T00:00:00Z"), &to(uri, svc))
+}
+
 /// A route toward the local gateway with the function in rewrite.authority.
 fn to(uri: &str, svc: &str) -> String {
     format!("  - match: [{{uri: {uri}}}]\n    rewrite: {{authority: {svc}.svc.cluster.local}}\n    route: [{{destination: {{host: knative-local-gateway.istio-system.svc.cluster.local}}}}]\n")
@@ -37,15 +42,8 @@ fn import(name: &str, text: &str) -> (i32, Value, String) {
 
 #[test]
 fn clean_import_exits_0_and_the_table_is_valid() {
-    let text = vs(
-        "a",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/saas/}", "saas.faas-alpha"),
-    ) + &vs(
-        "b",
-        "2024-01-02T00:00:00Z",
-        &to("{exact: /faas/api/render}", "render.faas-beta"),
-    );
+    let text = routed("a", 1, "{prefix: /faas/api/saas/}", "saas.faas-alpha")
+        + &routed("b", 2, "{exact: /faas/api/render}", "render.faas-beta");
     let (code, table, err) = import("clean.yaml", &text);
     assert_eq!(code, 0, "{err}");
     assert_eq!(err, "");
@@ -60,10 +58,11 @@ fn clean_import_exits_0_and_the_table_is_valid() {
 
 #[test]
 fn plain_string_prefix_gets_a_regex_for_longer_names() {
-    let text = vs(
+    let text = routed(
         "show",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/saas/show}", "show.faas-alpha"),
+        1,
+        "{prefix: /faas/api/saas/show}",
+        "show.faas-alpha",
     );
     let (code, table, err) = import("show.yaml", &text);
     assert_eq!(code, 0, "{err}");
@@ -84,14 +83,14 @@ fn plain_string_prefix_gets_a_regex_for_longer_names() {
 
 #[test]
 fn every_finding_kind_is_reported_with_its_field() {
-    let text = vs("room", "2024-01-01T00:00:00Z", &to("{prefix: /faas/api/saas/showroom/}", "room.faas-alpha"))
+    let text = routed("room", 1, "{prefix: /faas/api/saas/showroom/}", "room.faas-alpha")
         // newer, shorter, without '/': Istio sends showroomX and showX to it; the table
         // cannot without taking showroom/ too -> semantics
-        + &vs("show", "2024-01-02T00:00:00Z", &to("{prefix: /faas/api/saas/show}", "show.faas-alpha"))
+        + &routed("show", 2, "{prefix: /faas/api/saas/show}", "show.faas-alpha")
         // same match as an older VS -> duplicate
-        + &vs("show-copy", "2024-01-03T00:00:00Z", &to("{prefix: /faas/api/saas/show}", "copy.faas-alpha"))
+        + &routed("show-copy", 3, "{prefix: /faas/api/saas/show}", "copy.faas-alpha")
         // under an older prefix -> shadowed
-        + &vs("deep", "2024-01-04T00:00:00Z", &to("{prefix: /faas/api/saas/showroom/a/}", "deep.faas-alpha"))
+        + &routed("deep", 4, "{prefix: /faas/api/saas/showroom/a/}", "deep.faas-alpha")
         // header match and corsPolicy -> dropped; destination gateway without authority -> unsupported
         + &vs("grey", "2024-01-05T00:00:00Z", "  - match: [{uri: {exact: /faas/api/grey}, headers: {end-user: {exact: test}}}]\n    route: [{destination: {host: grey.faas-beta.svc.cluster.local, subset: grey}}]\n  - match: [{uri: {exact: /faas/api/grey}}]\n    corsPolicy: {allowOrigins: [{exact: x}]}\n    route: [{destination: {host: grey.faas-beta.svc.cluster.local}}]\n  - match: [{uri: {exact: /faas/api/gw}}]\n    route: [{destination: {host: knative-local-gateway.istio-system.svc.cluster.local}}]\n")
         + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tcp-only, namespace: kfaas-system}\nspec:\n  hosts: [x]\n  gateways: [g]\n  tcp: [{route: [{destination: {host: db}}]}]\n---\n"
@@ -157,10 +156,10 @@ fn every_finding_kind_is_reported_with_its_field() {
 #[test]
 fn table_order_differs_from_istio_order_is_semantics() {
     // An older prefix takes /faas/api/u/x in Istio; the table prefers the newer regex.
-    let text = vs("u", "2024-01-01T00:00:00Z", &to("{prefix: /faas/api/u/}", "u.faas-beta"))
-        + &vs("re", "2024-01-02T00:00:00Z", &to("{regex: '/faas/api/(u|v)/[a-z]+'}", "re.faas-beta"))
+    let text = routed("u", 1, "{prefix: /faas/api/u/}", "u.faas-beta")
+        + &routed("re", 2, "{regex: '/faas/api/(u|v)/[a-z]+'}", "re.faas-beta")
         // an exact path an older regex takes: never reached
-        + &vs("me", "2024-01-03T00:00:00Z", &to("{exact: /faas/api/v/me}", "me.faas-beta"));
+        + &routed("me", 3, "{exact: /faas/api/v/me}", "me.faas-beta");
     let (code, _, err) = import("order.yaml", &text);
     assert_eq!(code, 1);
     assert!(
@@ -195,11 +194,7 @@ fn list_json_and_api_versions_are_read() {
 
 #[test]
 fn bad_input_exits_2_naming_file_and_line() {
-    let good = vs(
-        "a",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/a/}", "a.faas-alpha"),
-    );
+    let good = routed("a", 1, "{prefix: /faas/api/a/}", "a.faas-alpha");
     let p = write("broken.yaml", &format!("{good}apiVersion: x\nkind: [\n"));
     let (code, out, err) = bin(&["import", p.to_str().unwrap()]);
     assert_eq!((code, out.as_str()), (2, ""));
@@ -238,11 +233,7 @@ fn bad_input_exits_2_naming_file_and_line() {
 
 #[test]
 fn a_100k_line_file_broken_at_its_end_names_the_line() {
-    let one = vs(
-        "a",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/a/}", "a.faas-alpha"),
-    );
+    let one = routed("a", 1, "{prefix: /faas/api/a/}", "a.faas-alpha");
     let per = one.lines().count();
     let mut text = String::new();
     for i in 0..(100_000 / per) {
@@ -267,15 +258,12 @@ fn a_100k_line_file_broken_at_its_end_names_the_line() {
 
 #[test]
 fn diff_prints_changed_paths_and_exits_by_result() {
-    let text = vs(
+    let text = routed(
         "show",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/saas/show}", "show.faas-alpha"),
-    ) + &vs(
-        "r",
-        "2024-01-02T00:00:00Z",
-        &to("{exact: /faas/api/render}", "render.faas-beta"),
-    );
+        1,
+        "{prefix: /faas/api/saas/show}",
+        "show.faas-alpha",
+    ) + &routed("r", 2, "{exact: /faas/api/render}", "render.faas-beta");
     let from = write("diff-vs.yaml", &text);
     let good = write(
         "good.json",
@@ -456,16 +444,13 @@ fn check_shows_virtual_hosts_and_probes_by_host() {
 
 #[test]
 fn a_host_the_table_refuses_is_unsupported_not_an_internal_error() {
-    let text = vs(
-        "a",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/a/}", "a.faas-alpha"),
-    ) + &vs_on(
-        "faas.*.example.com",
-        "b",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/b/}", "b.faas-beta"),
-    );
+    let text = routed("a", 1, "{prefix: /faas/api/a/}", "a.faas-alpha")
+        + &vs_on(
+            "faas.*.example.com",
+            "b",
+            "2024-01-01T00:00:00Z",
+            &to("{prefix: /faas/api/b/}", "b.faas-beta"),
+        );
     let (code, table, err) = import("badhost.yaml", &text);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("\nkfaas-system/b: unsupported: spec.hosts: host \"faas.*.example.com\" is refused by the table ("), "{err}");
@@ -477,15 +462,8 @@ fn a_host_the_table_refuses_is_unsupported_not_an_internal_error() {
 
 #[test]
 fn routes_outside_the_prefix_are_unsupported() {
-    let text = vs(
-        "a",
-        "2024-01-01T00:00:00Z",
-        &to("{prefix: /faas/api/saas/a/}", "a.faas-alpha"),
-    ) + &vs(
-        "r",
-        "2024-01-02T00:00:00Z",
-        &to("{exact: /faas/api/render}", "render.faas-beta"),
-    );
+    let text = routed("a", 1, "{prefix: /faas/api/saas/a/}", "a.faas-alpha")
+        + &routed("r", 2, "{exact: /faas/api/render}", "render.faas-beta");
     let p = write("prefix.yaml", &text);
     let (code, out, err) = run(&["import", "--prefix", "/faas/api/saas/", p.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
