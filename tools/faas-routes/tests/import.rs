@@ -493,3 +493,36 @@ fn grey_subsets_of_one_service_are_one_service() {
         serde_json::json!({"match": {"prefix": "/faas/api/render/"}, "service": "render", "namespace": "faas-beta"})
     );
 }
+
+#[test]
+fn import_render_diff_round_trip_through_a_manifest() {
+    let text = routed("a", 1, "{prefix: /faas/api/a/}", "a.faas-alpha")
+        + &routed("b", 2, "{regex: '/faas/api/b/[0-9]+'}", "b.faas-beta");
+    let vs_file = write("round.yaml", &text);
+    let (code, table, err) = run(&["import", vs_file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let table_file = write("round.json", &table);
+    let manifest = write(
+        "round-wasmplugin.yaml",
+        "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: faas-router\nspec:\n  url: oci://x/faas-router:1\n  pluginConfig: {}\n",
+    );
+    let (code, _, err) = bin(&[
+        "render",
+        table_file.to_str().unwrap(),
+        "--into",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = bin(&[
+        "diff",
+        "--from",
+        vs_file.to_str().unwrap(),
+        "--to",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "4 paths compared, 0 changed\n"),
+        "{err}"
+    );
+}
