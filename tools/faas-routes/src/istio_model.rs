@@ -312,7 +312,7 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
         match destination::from_host(host, vs_namespace) {
             // Subsets of one service (normal/grey) are one Knative service.
             Some(s) => match out.iter_mut().find(|(o, _)| *o == s) {
-                Some((_, w)) => *w += weight,
+                Some((_, w)) => *w = w.saturating_add(weight),
                 None => out.push((s, weight)),
             },
             None => {
