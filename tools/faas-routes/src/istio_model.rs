@@ -284,7 +284,7 @@ fn dest_of(at: &str, route: &Value, vs_namespace: &str) -> Result<Dest, FieldErr
             shown: "none".into(),
         });
     };
-    let mut out = Vec::new();
+    let mut out: Vec<(Service, u32)> = Vec::new();
     for (k, d) in list.iter().enumerate() {
         let field = format!("{at}.route[{k}]");
         let host = d
