@@ -110,6 +110,37 @@ impl Upstream {
         })
     }
 
+    /// Answers 500 to the first `failures` attempts of each request (attempts
+    /// share Envoy's `x-request-id`, retries included), then echoes with 200:
+    /// `hits()` tells how many attempts Envoy made.
+    pub fn flaky(name: &str, failures: usize) -> Result<Upstream> {
+        let upstream = name.to_owned();
+        let attempts: Mutex<std::collections::HashMap<String, usize>> = Mutex::default();
+        Upstream::custom(name, move |req| {
+            let id = req.header("x-request-id").unwrap_or_default().to_owned();
+            let n = {
+                let mut seen = lock(&attempts);
+                let n = seen.entry(id).or_insert(0);
+                *n += 1;
+                *n
+            };
+            if n <= failures {
+                UpstreamResponse::text(500, "flaky: failing on purpose")
+            } else {
+                UpstreamResponse::json(200, &req.echo_json(&upstream))
+            }
+        })
+    }
+
+    /// Echoes with 200 after `delay`.
+    pub fn slow(name: &str, delay: Duration) -> Result<Upstream> {
+        let upstream = name.to_owned();
+        Upstream::custom(name, move |req| {
+            std::thread::sleep(delay);
+            UpstreamResponse::json(200, &req.echo_json(&upstream))
+        })
+    }
+
     /// Answers with `handler`. Each request runs on its own thread, so a handler may call
     /// other services (through Envoy) before answering.
     pub fn custom<F>(name: &str, handler: F) -> Result<Upstream>

@@ -368,3 +368,282 @@ fn ten_thousand_routes_load_and_route_inside_envoy() {
     // machine is shared and tests run in parallel.
     assert!(load_us < 2_000_000, "{load_us} us");
 }
+
+// ---------------------------------------------------------------------------
+// timeout, retries and virtualHosts on the wire (issue 12).
+
+/// faas-router table for the policy tests: the routes name the Envoy
+/// behaviour; the fixed rules below only pick the cluster by authority.
+const POLICY_CONFIG: &str = r#"{
+  "routes": [
+    {"match": {"prefix": "/faas/api/retry/"}, "service": "flaky", "namespace": "faas-beta",
+     "retries": {"attempts": 2, "retryOn": "5xx"}},
+    {"match": {"prefix": "/faas/api/noretry/"}, "service": "flaky", "namespace": "faas-beta"},
+    {"match": {"prefix": "/faas/api/slow/"}, "service": "slow", "namespace": "faas-beta", "timeout": "1s"},
+    {"match": {"prefix": "/faas/api/slow-default/"}, "service": "slow", "namespace": "faas-beta"},
+    {"match": {"prefix": "/faas/api/a/"}, "service": "a", "namespace": "faas-prod"}
+  ],
+  "virtualHosts": [
+    {"hosts": ["alpha.example.com", "*.alpha.example.com"],
+     "routes": [{"match": {"prefix": "/faas/api/a/"}, "service": "a", "namespace": "faas-alpha"}]}
+  ]
+}"#;
+
+/// The slow service answers after this long (the route's timeout is 1s).
+const SLOW: Duration = Duration::from_secs(3);
+
+struct PolicyMesh {
+    envoy: Envoy,
+    flaky: Upstream,
+    _others: Vec<Upstream>,
+}
+
+/// One Envoy, two listeners on the same fixed rules (virtual hosts on the
+/// rewritten authority): `main` with faas-router, `control` without it.
+/// Both count 127.0.0.1 as internal (`use_remote_address` and
+/// `internal_address_config`, as a mesh gateway does for in-cluster
+/// callers), so Envoy honours a client's `x-envoy-*` headers on both; only
+/// the filter's removal protects `main`.
+fn policy_mesh() -> PolicyMesh {
+    let flaky = Upstream::flaky("flaky", 2).unwrap();
+    let slow = Upstream::slow("slow", SLOW).unwrap();
+    let alpha = Upstream::echo("alpha").unwrap();
+    let prod = Upstream::echo("prod").unwrap();
+    let vhost = |name: &str, domain: &str| {
+        json!({"name": name, "domains": [domain],
+               "routes": [{"match": {"prefix": "/"}, "route": {"cluster": name}}]})
+    };
+    let routes = json!({
+        "name": "local",
+        "virtual_hosts": [
+            vhost("flaky", "flaky.faas-beta.svc.cluster.local"),
+            vhost("slow", "slow.faas-beta.svc.cluster.local"),
+            vhost("alpha", "a.faas-alpha.svc.cluster.local"),
+            vhost("prod", "a.faas-prod.svc.cluster.local"),
+            {"name": "none", "domains": ["*"], "routes": [{"match": {"prefix": "/"},
+              "direct_response": {"status": 404, "body": {"inline_string": "no fixed rule"}}}]}
+        ]
+    });
+    let filter = WasmFilter::new("faas-router", "kfaas-system", e2e::dist("faas_router"))
+        .root_id("faas-router")
+        .config_json(POLICY_CONFIG)
+        .fail_closed();
+    let mut cfg = EnvoyConfig::new()
+        .filter(filter)
+        .routes(routes.clone())
+        .listener(e2e::Listener::new("control").routes(routes))
+        .patch(internal_clients);
+    for u in [&flaky, &slow, &alpha, &prod] {
+        cfg = cfg.upstream(u);
+    }
+    PolicyMesh {
+        envoy: Envoy::start(cfg).unwrap(),
+        flaky,
+        _others: vec![slow, alpha, prod],
+    }
+}
+
+/// Every HTTP connection manager: the client address is the peer's, and
+/// 127.0.0.1 is internal (Envoy then keeps its `x-envoy-*` headers).
+fn internal_clients(bootstrap: &mut Value) {
+    let Some(listeners) = bootstrap
+        .pointer_mut("/static_resources/listeners")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for l in listeners {
+        for chain in l["filter_chains"].as_array_mut().into_iter().flatten() {
+            for f in chain["filters"].as_array_mut().into_iter().flatten() {
+                let tc = &mut f["typed_config"];
+                tc["use_remote_address"] = json!(true);
+                tc["internal_address_config"] =
+                    json!({"cidr_ranges": [{"address_prefix": "127.0.0.1", "prefix_len": 32}]});
+            }
+        }
+    }
+}
+
+struct Answer {
+    status: u16,
+    body: String,
+    took: Duration,
+}
+
+/// One HTTP/1.1 GET to `listener` with this `host` and headers exactly as
+/// given (repeats included), read to the end of the body by content-length.
+fn send(
+    m: &PolicyMesh,
+    listener: &str,
+    host: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let port = m.envoy.listener_port(listener).unwrap();
+    let start = std::time::Instant::now();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let text = loop {
+        let n = s.read(&mut chunk).unwrap();
+        out.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let done = text.split_once("\r\n\r\n").is_some_and(|(head, body)| {
+            head.lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok())
+                .is_some_and(|len| body.len() >= len)
+        });
+        if n == 0 || done {
+            break text;
+        }
+    };
+    Answer {
+        status: text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0),
+        body: text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default(),
+        took: start.elapsed(),
+    }
+}
+
+/// Attempts the flaky service saw for one request.
+fn attempts(
+    m: &PolicyMesh,
+    listener: &str,
+    host: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, usize) {
+    let before = m.flaky.hits();
+    let a = send(m, listener, host, path, headers);
+    (a.status, m.flaky.hits() - before)
+}
+
+const GATEWAY: &str = "gateway.example";
+const FLAKY: &str = "flaky.faas-beta.svc.cluster.local";
+const SLOW_HOST: &str = "slow.faas-beta.svc.cluster.local";
+
+#[test]
+fn retries_reach_a_failing_service_three_times_and_none_without() {
+    let m = policy_mesh();
+    // attempts: 2, retryOn: 5xx: two 500s, then the 200.
+    assert_eq!(
+        attempts(&m, "main", GATEWAY, "/faas/api/retry/x", &[]),
+        (200, 3)
+    );
+    // The same service through a route without retries: one 500.
+    assert_eq!(
+        attempts(&m, "main", GATEWAY, "/faas/api/noretry/x", &[]),
+        (500, 1)
+    );
+}
+
+#[test]
+fn the_route_timeout_gives_504_within_about_a_second() {
+    let m = policy_mesh();
+    let a = send(&m, "main", GATEWAY, "/faas/api/slow/x", &[]);
+    assert_eq!(a.status, 504, "{}", a.body);
+    assert!(a.took < Duration::from_millis(2500), "{:?}", a.took);
+    assert!(a.took >= Duration::from_millis(900), "{:?}", a.took);
+    // A client asking for longer gets the table's timeout all the same.
+    let a = send(
+        &m,
+        "main",
+        GATEWAY,
+        "/faas/api/slow/x",
+        &[
+            ("x-envoy-upstream-rq-timeout-ms", "60000"),
+            ("x-envoy-upstream-rq-timeout-ms", "0"),
+        ],
+    );
+    assert_eq!(a.status, 504, "{}", a.body);
+    assert!(a.took < Duration::from_millis(2500), "{:?}", a.took);
+}
+
+#[test]
+fn an_internal_clients_own_retry_and_timeout_headers_are_never_honoured() {
+    let m = policy_mesh();
+    let retry = [
+        ("x-envoy-max-retries", "2"),
+        ("x-envoy-retry-on", "5xx"),
+        ("x-envoy-max-retries", "5"),
+    ];
+    // Control (no filter, same rules): Envoy honours the internal client
+    // (one copy: Envoy joins repeated copies into "2,5", which it cannot read).
+    assert_eq!(
+        attempts(&m, "control", FLAKY, "/faas/api/noretry/x", &retry[..2]),
+        (200, 3)
+    );
+    // Through faas-router: every copy removed, one attempt as the table says.
+    assert_eq!(
+        attempts(&m, "main", GATEWAY, "/faas/api/noretry/x", &retry),
+        (500, 1)
+    );
+    // gRPC retry-on and status codes too (Envoy's `retriable-status-codes`).
+    let codes = [
+        ("x-envoy-max-retries", "2"),
+        ("x-envoy-retry-on", "retriable-status-codes"),
+        ("x-envoy-retriable-status-codes", "500"),
+    ];
+    assert_eq!(
+        attempts(&m, "control", FLAKY, "/faas/api/noretry/x", &codes),
+        (200, 3)
+    );
+    assert_eq!(
+        attempts(&m, "main", GATEWAY, "/faas/api/noretry/x", &codes),
+        (500, 1)
+    );
+    // A shorter timeout: honoured by control, ignored through the filter.
+    let short = [("x-envoy-upstream-rq-timeout-ms", "300")];
+    let a = send(&m, "control", SLOW_HOST, "/faas/api/slow-default/x", &short);
+    assert_eq!(a.status, 504, "{}", a.body);
+    assert!(a.took < SLOW, "{:?}", a.took);
+    let a = send(&m, "main", GATEWAY, "/faas/api/slow-default/x", &short);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.took >= SLOW, "{:?}", a.took);
+    assert!(
+        m.envoy
+            .stat("wasmcustom.faas_router.spoofed_headers_removed")
+            .unwrap_or(0)
+            >= 3
+    );
+}
+
+#[test]
+fn virtual_hosts_send_two_authorities_to_two_services() {
+    let m = policy_mesh();
+    let upstream = |host: &str| {
+        let a = send(&m, "main", host, "/faas/api/a/x", &[]);
+        assert_eq!(a.status, 200, "{host}: {}", a.body);
+        let v: Value = serde_json::from_str(&a.body).unwrap();
+        (
+            v["upstream"].as_str().unwrap().to_string(),
+            v["authority"].as_str().unwrap().to_string(),
+        )
+    };
+    let alpha = (
+        "alpha".to_string(),
+        "a.faas-alpha.svc.cluster.local".to_string(),
+    );
+    let prod = (
+        "prod".to_string(),
+        "a.faas-prod.svc.cluster.local".to_string(),
+    );
+    assert_eq!(upstream("alpha.example.com"), alpha);
+    assert_eq!(upstream("Fn.Alpha.example.com:8080"), alpha);
+    assert_eq!(upstream(GATEWAY), prod);
+    assert_eq!(upstream("alpha.example.com.evil"), prod);
+}

@@ -3,6 +3,7 @@
 //! A benchmark, not a test: nothing here asserts a time.
 
 pub mod cpu;
+pub mod import;
 pub mod report;
 pub mod scenarios;
 pub mod wrk;

@@ -68,7 +68,14 @@ fn main() -> Result<()> {
             (format!("{m}.wasm"), size)
         })
         .collect();
-    let md = report::render(&machine, &settings, &results, &modules);
+    let mut md = report::render(&machine, &settings, &results, &modules);
+    if only
+        .as_deref()
+        .is_none_or(|o| "faas-routes import".contains(o))
+    {
+        eprintln!("faas-routes / import 10k VirtualServices");
+        md.push_str(&bench::import::section(10_000, settings.rounds));
+    }
     std::fs::write(&out, &md).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {}", out.display());
     Ok(())

@@ -1,7 +1,10 @@
 //! What a faas-router configuration may say, and how it is checked and
 //! compiled into a lookup table. Every problem is reported with its field.
 
+use crate::hosts::HostIndex;
+use crate::policy::{self, Policy, RawRetries};
 use crate::table::{compile_regex, Kind, Table};
+use filters_common::host_match::HostPattern;
 use filters_common::path::normalize;
 use filters_common::{parse_config, ConfigErrors};
 use serde::Deserialize;
@@ -19,6 +22,8 @@ struct RawConfig {
     cluster_domain: String,
     #[serde(default)]
     routes: Vec<RawRoute>,
+    #[serde(default)]
+    virtual_hosts: Vec<RawVirtualHost>,
     #[serde(default)]
     headers: RawHeaders,
     #[serde(default = "yes")]
@@ -47,6 +52,16 @@ struct RawRoute {
     rewrite_prefix: Option<String>,
     split: Option<Vec<RawSplit>>,
     hash_by: Option<RawHashBy>,
+    timeout: Option<String>,
+    retries: Option<RawRetries>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVirtualHost {
+    hosts: Option<Vec<String>>,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,6 +160,8 @@ pub struct Route {
     pub id: String,
     pub backend: Backend,
     pub rewrite_prefix: Option<String>,
+    /// `timeout` and `retries`, and the Envoy headers they give.
+    pub policy: Policy,
 }
 
 #[derive(Debug)]
@@ -154,9 +171,61 @@ pub struct Config {
     pub headers: Headers,
     pub rewrite_authority: bool,
     pub on_no_match: OnNoMatch,
+    /// The top-level table: every host no virtual host names.
     pub routes: Vec<Route>,
+    /// Targets of every table (ids are shared by all tables).
     pub targets: Vec<Target>,
     pub table: Table,
+    /// `virtualHosts`, in configuration order.
+    pub virtual_hosts: Vec<VirtualHost>,
+    /// Authority -> index in `virtual_hosts`.
+    pub hosts: HostIndex,
+}
+
+/// One `virtualHosts` entry: its own table, checked on its own.
+#[derive(Debug)]
+pub struct VirtualHost {
+    /// As configured.
+    pub hosts: Vec<String>,
+    pub routes: Vec<Route>,
+    pub table: Table,
+}
+
+/// The table a request uses: `virtual_host` is its index in
+/// `Config::virtual_hosts`, `None` for the top-level `routes`.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteTable<'c> {
+    pub virtual_host: Option<usize>,
+    pub routes: &'c [Route],
+    pub table: &'c Table,
+}
+
+impl Config {
+    /// The table for a request's `:authority` (as received; port and case
+    /// do not matter). No authority, or one no virtual host names: the
+    /// top-level `routes`.
+    pub fn table_for(&self, authority: Option<&str>) -> RouteTable<'_> {
+        let vhost = authority.and_then(|a| self.hosts.find(a));
+        match vhost.and_then(|v| Some((v, self.virtual_hosts.get(v)?))) {
+            Some((v, vh)) => RouteTable {
+                virtual_host: Some(v),
+                routes: &vh.routes,
+                table: &vh.table,
+            },
+            None => RouteTable {
+                virtual_host: None,
+                routes: &self.routes,
+                table: &self.table,
+            },
+        }
+    }
+
+    /// Every route of every table.
+    pub fn all_routes(&self) -> impl Iterator<Item = &Route> {
+        self.routes
+            .iter()
+            .chain(self.virtual_hosts.iter().flat_map(|v| v.routes.iter()))
+    }
 }
 
 /// Parses and checks a configuration; refuses it with every problem found.
@@ -179,34 +248,135 @@ fn compile(raw: RawConfig) -> Result<Config, ConfigErrors> {
     check_headers(&raw.headers, &mut errors);
 
     let mut targets = Targets::new(&raw.cluster_domain);
-    let mut routes = Vec::with_capacity(raw.routes.len());
-    let mut table = Table::new();
-    let mut seen: HashMap<(Kind, String), usize> = HashMap::new();
     let mut output_headers = vec![
         raw.headers.service.as_str(),
         raw.headers.namespace.as_str(),
         raw.headers.route.as_str(),
     ];
     output_headers.push("x-envoy-original-path");
+    output_headers.extend(policy::CONTROL_HEADERS);
+    let ctx = TableContext {
+        path_prefix: &raw.path_prefix,
+        output_headers: &output_headers,
+    };
+    let (routes, table) = compile_table(&raw.routes, "routes", &ctx, &mut targets, &mut errors);
+    let mut hosts = HostIndex::new();
+    let mut virtual_hosts = Vec::with_capacity(raw.virtual_hosts.len());
+    for (i, vh) in raw.virtual_hosts.iter().enumerate() {
+        let at = format!("virtualHosts[{i}]");
+        let given = vh.hosts.as_deref().unwrap_or_default();
+        if vh.hosts.is_none() {
+            errors.add(format!("{at}.hosts"), "is required");
+        } else if given.is_empty() {
+            errors.add(format!("{at}.hosts"), "needs at least one host");
+        }
+        for (j, raw_host) in given.iter().enumerate() {
+            let field = format!("{at}.hosts[{j}]");
+            match HostPattern::parse(raw_host) {
+                Err(why) => errors.add(field, format!("{raw_host:?}: {why}")),
+                Ok(HostPattern::Any) => errors.add(
+                    field,
+                    "\"*\" is every host: the top-level routes serve hosts no virtual host names",
+                ),
+                Ok(HostPattern::Prefix(_)) => errors.add(
+                    field,
+                    format!("{raw_host:?}: a wildcard may only start a host (*.example.com)"),
+                ),
+                Ok(pattern) => {
+                    if let Some(first) = hosts.add(&pattern, i) {
+                        let first = first_holder(&raw.virtual_hosts, first, &pattern, i, j);
+                        errors.add(field, format!("{raw_host:?} is already served by {first}"));
+                    }
+                }
+            }
+        }
+        let (routes, table) = compile_table(
+            &vh.routes,
+            &format!("{at}.routes"),
+            &ctx,
+            &mut targets,
+            &mut errors,
+        );
+        virtual_hosts.push(VirtualHost {
+            hosts: given.to_vec(),
+            routes,
+            table,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let targets = targets.list;
+    errors.into_result(Config {
+        path_prefix: raw.path_prefix,
+        cluster_domain: raw.cluster_domain,
+        headers: raw.headers,
+        rewrite_authority: raw.rewrite_authority,
+        on_no_match: raw.on_no_match,
+        routes,
+        targets,
+        table,
+        virtual_hosts,
+        hosts,
+    })
+}
 
-    for (i, r) in raw.routes.iter().enumerate() {
-        let at = format!("routes[{i}]");
-        let Some((kind, pattern)) =
-            check_match(r.matcher.as_ref(), &raw.path_prefix, &at, &mut errors)
+/// `virtualHosts[i].hosts[j]` of the first host equal to `pattern`, in
+/// virtual host `vh` (or earlier in the same one, before `j`).
+fn first_holder(
+    raw: &[RawVirtualHost],
+    vh: usize,
+    pattern: &HostPattern,
+    at_vh: usize,
+    at_j: usize,
+) -> String {
+    let hosts = raw
+        .get(vh)
+        .and_then(|v| v.hosts.as_deref())
+        .unwrap_or_default();
+    hosts
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| vh != at_vh || j < at_j)
+        .find(|(_, h)| HostPattern::parse(h).as_ref() == Ok(pattern))
+        .map_or_else(
+            || format!("virtualHosts[{vh}]"),
+            |(j, _)| format!("virtualHosts[{vh}].hosts[{j}]"),
+        )
+}
+
+/// What every table is checked against.
+struct TableContext<'a> {
+    path_prefix: &'a str,
+    /// Headers the filter writes or removes: not usable as `hashBy`.
+    output_headers: &'a [&'a str],
+}
+
+/// Checks one table (top-level `routes` or a virtual host's) on its own;
+/// `base` names it in errors (`routes`, `virtualHosts[1].routes`).
+fn compile_table(
+    raw: &[RawRoute],
+    base: &str,
+    ctx: &TableContext,
+    targets: &mut Targets,
+    errors: &mut ConfigErrors,
+) -> (Vec<Route>, Table) {
+    let mut routes = Vec::with_capacity(raw.len());
+    let mut table = Table::new();
+    let mut seen: HashMap<(Kind, String), usize> = HashMap::new();
+    for (i, r) in raw.iter().enumerate() {
+        let at = format!("{base}[{i}]");
+        let Some((kind, pattern)) = check_match(r.matcher.as_ref(), ctx.path_prefix, &at, errors)
         else {
             continue;
         };
-        let backend = check_backend(r, &at, &output_headers, &mut targets, &mut errors);
-        let rewrite_prefix = check_rewrite(
-            r.rewrite_prefix.as_deref(),
-            kind,
-            &pattern,
-            &at,
-            &mut errors,
-        );
+        let backend = check_backend(r, &at, ctx.output_headers, targets, errors);
+        let rewrite_prefix =
+            check_rewrite(r.rewrite_prefix.as_deref(), kind, &pattern, &at, errors);
+        let policy = policy::check(r.timeout.as_deref(), r.retries.as_ref(), &at, errors);
         let field = format!("{at}.match.{}", kind.as_str());
         if let Some(first) = seen.get(&(kind, pattern.clone())) {
-            errors.add(field.clone(), format!("duplicates routes[{first}]"));
+            errors.add(field.clone(), format!("duplicates {base}[{first}]"));
         } else {
             seen.insert((kind, pattern.clone()), i);
         }
@@ -215,12 +385,12 @@ fn compile(raw: RawConfig) -> Result<Config, ConfigErrors> {
             Kind::Prefix => table.add_prefix(&pattern, i),
             Kind::Regex => match compile_regex(&pattern) {
                 Ok(compiled) => {
-                    if !compiled.literal_prefix.starts_with(&raw.path_prefix) {
+                    if !compiled.literal_prefix.starts_with(ctx.path_prefix) {
                         errors.add(
                             field,
                             format!(
                                 "must start with the literal pathPrefix {:?}",
-                                raw.path_prefix
+                                ctx.path_prefix
                             ),
                         );
                     }
@@ -236,24 +406,12 @@ fn compile(raw: RawConfig) -> Result<Config, ConfigErrors> {
                 pattern,
                 backend,
                 rewrite_prefix,
+                policy,
             });
         }
     }
-    check_shadowed(&seen, &mut errors);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let targets = targets.list;
-    errors.into_result(Config {
-        path_prefix: raw.path_prefix,
-        cluster_domain: raw.cluster_domain,
-        headers: raw.headers,
-        rewrite_authority: raw.rewrite_authority,
-        on_no_match: raw.on_no_match,
-        routes,
-        targets,
-        table,
-    })
+    check_shadowed(&seen, base, errors);
+    (routes, table)
 }
 
 fn check_path_prefix(prefix: &str, errors: &mut ConfigErrors) {
@@ -473,19 +631,19 @@ fn check_rewrite(
 /// one case: a prefix `P` without a trailing `/` matches `P` and `P/...`; with
 /// an exact route `P` and a prefix route `P/`, both are taken by others.
 /// (Regexes are not analysed: overlap between regexes is undecidable here.)
-fn check_shadowed(seen: &HashMap<(Kind, String), usize>, errors: &mut ConfigErrors) {
+fn check_shadowed(seen: &HashMap<(Kind, String), usize>, base: &str, errors: &mut ConfigErrors) {
     let mut shadowed: Vec<(usize, String)> = seen
         .iter()
         .filter(|((kind, p), _)| *kind == Kind::Prefix && !p.ends_with('/'))
         .filter_map(|((_, p), &i)| {
             let exact = seen.get(&(Kind::Exact, p.clone()))?;
             let slash = seen.get(&(Kind::Prefix, format!("{p}/")))?;
-            Some((i, format!("is fully shadowed by routes[{exact}] (exact {p:?}) and routes[{slash}] (prefix \"{p}/\")")))
+            Some((i, format!("is fully shadowed by {base}[{exact}] (exact {p:?}) and {base}[{slash}] (prefix \"{p}/\")")))
         })
         .collect();
     shadowed.sort();
     for (i, msg) in shadowed {
-        errors.add(format!("routes[{i}].match.prefix"), msg);
+        errors.add(format!("{base}[{i}].match.prefix"), msg);
     }
 }
 
@@ -729,5 +887,174 @@ mod tests {
           {"match":{"prefix":"/fn/a/"},"service":"a","namespace":"n"},
           {"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"n"}]}"#;
         assert_eq!(fields(json), ["routes[1].match.prefix"]);
+    }
+
+    #[test]
+    fn timeout_and_retries_are_kept_and_checked() {
+        let c = parse(
+            br#"{"routes":[{"match":{"prefix":"/faas/api/render/"},"service":"render","namespace":"faas-beta",
+              "timeout":"15s","retries":{"attempts":3,"perTryTimeout":"5s","retryOn":"5xx,connect-failure"}}]}"#,
+        )
+        .unwrap();
+        let p = &c.routes[0].policy;
+        assert_eq!(p.timeout, Some(std::time::Duration::from_secs(15)));
+        assert_eq!(p.retries.as_ref().unwrap().attempts, 3);
+        assert_eq!(p.headers.len(), 4);
+        let json = r#"{"routes":[
+          {"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"n","timeout":"0s"},
+          {"match":{"prefix":"/faas/api/b/"},"service":"b","namespace":"n","retries":{"attempts":11,"retryOn":"5xx,nope"}},
+          {"match":{"prefix":"/faas/api/c/"},"service":"c","namespace":"n","retries":{"attempts":1,"perTryTimeout":"-2s"}}
+        ]}"#;
+        assert_eq!(
+            fields(json),
+            [
+                "routes[0].timeout",
+                "routes[1].retries.attempts",
+                "routes[1].retries.retryOn",
+                "routes[2].retries.perTryTimeout"
+            ]
+        );
+        assert_eq!(
+            fields(
+                r#"{"routes":[{"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"n","retries":{"attempts":1,"tries":2}}]}"#
+            ),
+            ["routes[0].retries.tries"]
+        );
+    }
+
+    #[test]
+    fn a_policy_header_is_no_hash_key() {
+        let json = r#"{"routes":[{"match":{"prefix":"/faas/api/a/"},"namespace":"n",
+          "split":[{"service":"a","weight":100}],"hashBy":{"header":"x-envoy-max-retries"}}]}"#;
+        assert_eq!(fields(json), ["routes[0].hashBy.header"]);
+    }
+
+    const HOSTS: &str = r#"{
+      "routes": [{"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"faas-prod"}],
+      "virtualHosts": [
+        {"hosts": ["faas-alpha-ksvc-gateway.kfaas-system.svc.cluster.local", "*.alpha.example.com"],
+         "routes": [{"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"faas-alpha","timeout":"1s"}]},
+        {"hosts": ["faas-beta-ksvc-gateway.kfaas-system.svc.cluster.local"],
+         "routes": [{"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"faas-beta"},
+                    {"match":{"exact":"/faas/api/b"},"service":"b","namespace":"faas-beta"}]}
+      ]
+    }"#;
+
+    #[test]
+    fn virtual_hosts_have_their_own_tables() {
+        let c = parse(HOSTS.as_bytes()).unwrap();
+        assert_eq!(c.virtual_hosts.len(), 2);
+        let ns = |authority: Option<&str>| {
+            let t = c.table_for(authority);
+            let hit = t.table.lookup("/faas/api/a/x").unwrap();
+            let Backend::Service(id) = t.routes[hit.route].backend else {
+                panic!()
+            };
+            (t.virtual_host, c.targets[id].namespace.clone())
+        };
+        assert_eq!(ns(None), (None, "faas-prod".into()));
+        assert_eq!(ns(Some("other.example.com")), (None, "faas-prod".into()));
+        assert_eq!(
+            ns(Some(
+                "FAAS-alpha-ksvc-gateway.kfaas-system.svc.cluster.local:80"
+            )),
+            (Some(0), "faas-alpha".into())
+        );
+        assert_eq!(
+            ns(Some("x.alpha.example.com")),
+            (Some(0), "faas-alpha".into())
+        );
+        assert_eq!(ns(Some("alpha.example.com")), (None, "faas-prod".into()));
+        assert_eq!(
+            ns(Some(
+                "faas-beta-ksvc-gateway.kfaas-system.svc.cluster.local"
+            )),
+            (Some(1), "faas-beta".into())
+        );
+        assert_eq!(c.all_routes().count(), 4);
+        // Targets are shared: service a in three namespaces, b once.
+        assert_eq!(c.targets.len(), 4);
+    }
+
+    #[test]
+    fn virtual_host_errors_are_named() {
+        let json = r#"{
+          "routes": [{"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"n"}],
+          "virtualHosts": [
+            {"hosts": ["a.example.com", "*.example.com", "A.example.com."],
+             "routes": [{"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"n"},
+                        {"match":{"prefix":"/faas/api/a/"},"service":"b","namespace":"n"}]},
+            {"hosts": ["b.example.com", "a.example.com", "*", "api.*", "bad host", "*.EXAMPLE.com"],
+             "routes": [{"match":{"prefix":"/faas/api/x/"},"service":"x","namespace":"n"},
+                        {"match":{"prefix":"/faas/api/b"},"service":"B","namespace":"n"},
+                        {"match":{"prefix":"/faas/api/c"},"service":"c","namespace":"n"},
+                        {"match":{"prefix":"/other/"},"service":"c","namespace":"n","timeout":"1"}]},
+            {"routes": []},
+            {"hosts": [], "routez": []}
+          ]
+        }"#;
+        let got = errors(json);
+        let fields: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["virtualHosts[3].routez"],
+            "serde stops at the unknown field: {got:?}"
+        );
+        let json = json.replace(r#", "routez": []"#, "");
+        let got = errors(&json);
+        let fields: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "virtualHosts[0].hosts[2]",
+                "virtualHosts[0].routes[1].match.prefix",
+                "virtualHosts[1].hosts[1]",
+                "virtualHosts[1].hosts[2]",
+                "virtualHosts[1].hosts[3]",
+                "virtualHosts[1].hosts[4]",
+                "virtualHosts[1].hosts[5]",
+                "virtualHosts[1].routes[1].service",
+                "virtualHosts[1].routes[3].match.prefix",
+                "virtualHosts[1].routes[3].timeout",
+                "virtualHosts[2].hosts",
+                "virtualHosts[3].hosts",
+            ],
+            "{got:#?}"
+        );
+        let msg = |f: &str| &got.iter().find(|(g, _)| g == f).unwrap().1;
+        assert!(msg("virtualHosts[0].hosts[2]").contains("virtualHosts[0].hosts[0]"));
+        assert!(msg("virtualHosts[1].hosts[1]").contains("virtualHosts[0].hosts[0]"));
+        assert!(msg("virtualHosts[1].hosts[5]").contains("virtualHosts[0].hosts[1]"));
+        assert_eq!(
+            msg("virtualHosts[0].routes[1].match.prefix"),
+            "duplicates virtualHosts[0].routes[0]"
+        );
+    }
+
+    #[test]
+    fn each_table_is_checked_on_its_own() {
+        // The same prefix in two tables is no duplicate; a shadowed prefix
+        // is judged within its table only.
+        let json = r#"{
+          "routes": [{"match":{"prefix":"/faas/api/a"},"service":"a","namespace":"n"},
+                     {"match":{"exact":"/faas/api/a"},"service":"a","namespace":"n"}],
+          "virtualHosts": [{"hosts": ["h"],
+             "routes": [{"match":{"prefix":"/faas/api/a/"},"service":"a","namespace":"n"},
+                        {"match":{"prefix":"/faas/api/a"},"service":"a","namespace":"n"}]}]
+        }"#;
+        assert!(errors(json).is_empty(), "{:?}", errors(json));
+        let shadowed = json.replace(
+            r#"{"match":{"prefix":"/faas/api/a"},"service":"a","namespace":"n"}]}]"#,
+            r#"{"match":{"prefix":"/faas/api/a"},"service":"a","namespace":"n"},
+               {"match":{"exact":"/faas/api/a"},"service":"a","namespace":"n"}]}]"#,
+        );
+        let got = errors(&shadowed);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "virtualHosts[0].routes[1].match.prefix");
+        assert!(
+            got[0].1.contains("virtualHosts[0].routes[2]"),
+            "{}",
+            got[0].1
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! `router::decide` on every request. No routing logic lives here.
 
 use crate::config::{self, Config};
+use crate::policy::{control_header_index, CONTROL_HEADERS};
 use crate::router::{self, Outcome};
 use crate::split::random_u64;
 use filters_common::header_map::Pairs;
@@ -146,7 +147,14 @@ impl HttpContext for Stream {
         let map = filters_common::host::request_header_map();
         let headers = Pairs::new(&map);
         let (mut raw_path, mut authority, mut spoofed) = (None, None, false);
+        // Client copies of Envoy's timeout/retry headers, by their index in
+        // CONTROL_HEADERS; removed below if the request is under pathPrefix.
+        let mut control = 0u32;
         for (i, (name, value)) in headers.clone().enumerate() {
+            if let Some(c) = control_header_index(name) {
+                control |= 1 << c;
+                continue;
+            }
             match name {
                 b":path" => raw_path = raw_path.or(Some(value)),
                 b":authority" => authority = authority.or(Some(value)),
@@ -160,9 +168,6 @@ impl HttpContext for Stream {
                 _ => {}
             }
         }
-        if spoofed {
-            state.spoofed.inc();
-        }
         let raw_path = match raw_path.map(std::str::from_utf8) {
             Some(Err(_)) => Some("/\u{80}"), // refused below as a raw non-ASCII byte
             Some(Ok(p)) => Some(p),
@@ -170,7 +175,26 @@ impl HttpContext for Stream {
         };
         // No `clear_route_cache`: Envoy re-selects the route by itself after an
         // ABI 0.2.1 module changes request headers (see filters/common/src/host.rs).
-        match router::decide(&state.config, raw_path, headers.clone(), random_u64) {
+        // Read as text only when a virtual host could take it.
+        let host = authority
+            .filter(|_| !state.config.hosts.is_empty())
+            .and_then(|a| std::str::from_utf8(a).ok());
+        let outcome =
+            router::decide_for_host(&state.config, host, raw_path, headers.clone(), random_u64);
+        // Under pathPrefix (anything but Untouched) only the table sets
+        // timeouts and retries: Envoy honours an internal client's copies.
+        if !matches!(outcome, Outcome::Untouched) && control != 0 {
+            for (i, name) in CONTROL_HEADERS.iter().enumerate() {
+                if control & (1 << i) != 0 {
+                    self.set_http_request_header(name, None);
+                }
+            }
+            spoofed = true;
+        }
+        if spoofed {
+            state.spoofed.inc();
+        }
+        match outcome {
             Outcome::Untouched => Action::Continue,
             Outcome::Passthrough => {
                 state.passthrough.inc();
@@ -196,6 +220,9 @@ impl HttpContext for Stream {
                 self.add_http_request_header(&h.service, &r.target.service);
                 self.add_http_request_header(&h.namespace, &r.target.namespace);
                 self.add_http_request_header(&h.route, &r.route.id);
+                for (name, value) in &r.route.policy.headers {
+                    self.add_http_request_header(name, value);
+                }
                 if state.config.rewrite_authority
                     && authority != Some(r.target.authority.as_bytes())
                 {

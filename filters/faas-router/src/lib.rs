@@ -2,6 +2,9 @@
 //! the proxy-wasm glue is compiled for wasm32 only.
 
 pub mod config;
+pub mod duration;
+pub mod hosts;
+pub mod policy;
 pub mod router;
 pub mod split;
 pub mod table;

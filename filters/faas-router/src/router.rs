@@ -34,6 +34,8 @@ pub struct Routed<'c> {
     pub path: Option<String>,
     /// Several regexes matched (see `table.rs` for the tie-break).
     pub ambiguous: bool,
+    /// The `virtualHosts` entry whose table was used; `None`: top-level `routes`.
+    pub virtual_host: Option<usize>,
 }
 
 /// `normalize_request_path`, without its copies when the path is already
@@ -59,11 +61,31 @@ fn normalized(raw: &str) -> Result<(Cow<'_, str>, Option<&str>), PathError> {
 
 pub use filters_common::header_map::Header;
 
-/// Decides for a request. `headers` are the request headers in order (read
-/// only for a split's `hashBy`); `random` is used only for a split whose key
-/// is absent.
+/// Decides for a request without `:authority`: the top-level `routes`.
+/// See [`decide_for_host`].
 pub fn decide<'c, 'h>(
     config: &'c Config,
+    raw_path: Option<&str>,
+    headers: impl IntoIterator<Item = Header<'h>>,
+    random: impl FnOnce() -> u64,
+) -> Outcome<'c> {
+    decide_for_host(config, None, raw_path, headers, random)
+}
+
+/// Where a request for `authority` (as received, port and case ignored) and
+/// `path` goes, without request headers: for tools. A split is reported with
+/// the target a random draw of 0 gives; `route.backend` has all of them.
+pub fn resolve<'c>(config: &'c Config, authority: Option<&str>, path: &str) -> Outcome<'c> {
+    decide_for_host(config, authority, Some(path), [], || 0)
+}
+
+/// Decides for a request. `authority` selects the table (a virtual host's,
+/// else the top-level `routes`); `headers` are the request headers in order
+/// (read only for a split's `hashBy`); `random` is used only for a split
+/// whose key is absent.
+pub fn decide_for_host<'c, 'h>(
+    config: &'c Config,
+    authority: Option<&str>,
     raw_path: Option<&str>,
     headers: impl IntoIterator<Item = Header<'h>>,
     random: impl FnOnce() -> u64,
@@ -85,7 +107,8 @@ pub fn decide<'c, 'h>(
     if !path.starts_with(&config.path_prefix) {
         return Outcome::Untouched;
     }
-    let Some(hit) = config.table.lookup(&path) else {
+    let table = config.table_for(authority);
+    let Some(hit) = table.table.lookup(&path) else {
         return match config.on_no_match {
             OnNoMatch::Passthrough => Outcome::Passthrough,
             OnNoMatch::Reject => Outcome::Reject {
@@ -95,7 +118,7 @@ pub fn decide<'c, 'h>(
             },
         };
     };
-    let Some(route) = config.routes.get(hit.route) else {
+    let Some(route) = table.routes.get(hit.route) else {
         return Outcome::Untouched;
     };
     let target_id = match &route.backend {
@@ -131,6 +154,7 @@ pub fn decide<'c, 'h>(
         target,
         path,
         ambiguous: hit.ambiguous,
+        virtual_host: table.virtual_host,
     })
 }
 
@@ -482,5 +506,50 @@ mod tests {
                 body: r#"{"error":"bad_path","reason":"encoded_slash"}"#.into()
             }
         );
+    }
+
+    #[test]
+    fn the_authority_picks_the_table() {
+        let c = config(
+            r#"{"routes": [{"match": {"prefix": "/faas/api/a/"}, "service": "a", "namespace": "prod"}],
+                "onNoMatch": "passthrough",
+                "virtualHosts": [{"hosts": ["alpha.example.com", "*.alpha.example.com"],
+                  "routes": [{"match": {"prefix": "/faas/api/a/"}, "service": "a", "namespace": "alpha", "timeout": "1s"},
+                             {"match": {"exact": "/faas/api/only-alpha"}, "service": "o", "namespace": "alpha"}]}]}"#,
+        );
+        let target = |authority: Option<&str>, path: &str| match resolve(&c, authority, path) {
+            Outcome::Routed(r) => format!(
+                "{}.{} {:?} {}",
+                r.target.service,
+                r.target.namespace,
+                r.virtual_host,
+                r.route.policy.headers.len()
+            ),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(target(None, "/faas/api/a/x"), "a.prod None 0");
+        assert_eq!(
+            target(Some("Alpha.Example.com:8080"), "/faas/api/a/x"),
+            "a.alpha Some(0) 1"
+        );
+        assert_eq!(
+            target(Some("x.alpha.example.com"), "/faas/api/a/x"),
+            "a.alpha Some(0) 1"
+        );
+        assert_eq!(
+            target(Some("beta.example.com"), "/faas/api/a/x"),
+            "a.prod None 0"
+        );
+        assert_eq!(
+            target(Some("alpha.example.com"), "/faas/api/only-alpha"),
+            "o.alpha Some(0) 0"
+        );
+        // A host's table is the whole answer: no fallback to the top level.
+        assert_eq!(
+            target(Some("alpha.example.com"), "/faas/api/b/x"),
+            "Passthrough"
+        );
+        assert_eq!(target(None, "/faas/api/only-alpha"), "Passthrough");
+        assert_eq!(target(Some("alpha.example.com"), "/elsewhere"), "Untouched");
     }
 }

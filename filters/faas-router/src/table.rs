@@ -454,9 +454,10 @@ fn length_bit(key: &str) -> u64 {
 }
 
 /// Spreads an FNV hash over all 64 bits (hashbrown takes the top 7 bits as
-/// a tag) with the SplitMix64 finisher.
+/// a tag) with the SplitMix64 finisher. Also the virtual hosts' hasher
+/// (`hosts.rs`): keys come from the configuration, clients only probe.
 #[derive(Default)]
-struct Mix(u64);
+pub(crate) struct Mix(u64);
 
 impl Hasher for Mix {
     fn write(&mut self, bytes: &[u8]) {

@@ -48,7 +48,30 @@ fn table(n: usize) -> String {
         "split": [{"service": "cart", "weight": 50}, {"service": "cart-v2", "weight": 50}],
         "hashBy": {"cookie": "uid"}}),
     );
+    routes.push(
+        json!({"match": {"prefix": "/faas/api/policy/"}, "service": "policy", "namespace": "faas-bench",
+        "timeout": "15s", "retries": {"attempts": 3, "perTryTimeout": "5s", "retryOn": "5xx,connect-failure"}}),
+    );
     json!({ "routes": routes }).to_string()
+}
+
+/// The same table with nine virtual hosts besides (5 exact hosts, 4
+/// wildcards), each with a few routes: every request pays the host lookup.
+fn table_with_hosts(n: usize) -> String {
+    let mut config: Value = serde_json::from_str(&table(n)).unwrap();
+    config["virtualHosts"] = (1..10)
+        .map(|t| {
+            let host = if t <= 5 {
+                format!("env{t}.faas.example")
+            } else {
+                format!("*.env{t}.faas.example")
+            };
+            json!({"hosts": [host], "routes": [
+                {"match": {"prefix": "/faas/api/svc1/"}, "service": format!("env{t}-svc1"), "namespace": "faas-bench"}
+            ]})
+        })
+        .collect();
+    config.to_string()
 }
 
 /// The paths measured: name, path, extra headers, what must happen.
@@ -130,6 +153,46 @@ fn cases(n: usize) -> Vec<Case> {
                 Expect::Routed,
             )
         },
+        case(
+            "timeout+retries",
+            "/faas/api/policy/x".into(),
+            Expect::Routed,
+        ),
+        Case {
+            extra: vec![
+                ("x-envoy-max-retries", "9"),
+                ("x-envoy-upstream-rq-timeout-ms", "1"),
+            ],
+            ..case(
+                "prefix, 2 x-envoy",
+                format!("/faas/api/svc{}/items/42", last(1)),
+                Expect::Routed,
+            )
+        },
+    ]
+}
+
+/// With virtual hosts: the top level (no host matches), an exact host, a
+/// wildcard host.
+fn host_cases(n: usize) -> Vec<Case> {
+    let prefix = cases(n).into_iter().next().unwrap();
+    let with = |name, authority: &'static str, path: &str| Case {
+        name,
+        path: path.into(),
+        extra: vec![(":authority", authority)],
+        expect: Expect::Routed,
+    };
+    vec![
+        Case {
+            name: "vhosts: top level",
+            ..prefix
+        },
+        with("vhosts: exact", "env3.faas.example", "/faas/api/svc1/x"),
+        with(
+            "vhosts: wildcard",
+            "fn.env9.faas.example:443",
+            "/faas/api/svc1/x",
+        ),
     ]
 }
 
@@ -148,7 +211,11 @@ const COMMON: [(&str, &str); 7] = [
 /// the same path (the first use of a target defines its counter, once per VM).
 fn measure(host: &mut Host, case: &Case) -> Meter {
     let run = |host: &mut Host| {
-        let mut headers: Vec<(&str, &str)> = COMMON.to_vec();
+        let mut headers: Vec<(&str, &str)> = COMMON
+            .iter()
+            .filter(|(n, _)| !case.extra.iter().any(|(e, _)| e == n))
+            .copied()
+            .collect();
         headers.push((":path", &case.path));
         headers.extend_from_slice(&case.extra);
         let before = host.meter();
@@ -184,7 +251,10 @@ fn budget(name: &str) -> u64 {
         "miss (404)" => 3,
         "outside prefix" => 1,
         // The spoofed copies are removed (2) and counted (1).
-        "prefix, 2 spoofed" => 9,
+        "prefix, 2 spoofed" | "prefix, 2 x-envoy" => 9,
+        // + one header per field the route names (4 here).
+        "timeout+retries" => 10,
+        "vhosts: top level" | "vhosts: exact" | "vhosts: wildcard" => 6,
         other => panic!("no budget for {other}"),
     }
 }
@@ -215,9 +285,15 @@ fn host_calls_per_request_stay_within_budget_at_any_table_size() {
     }
     let mut failures = Vec::new();
     for n in [10, 1_000, 10_000] {
-        let mut host = common::host_with(&table(n));
-        for case in cases(n) {
-            let m = measure(&mut host, &case);
+        let mut plain = common::host_with(&table(n));
+        let mut with_hosts = common::host_with(&table_with_hosts(n));
+        let runs = cases(n)
+            .into_iter()
+            .map(|c| (false, c))
+            .chain(host_cases(n).into_iter().map(|c| (true, c)));
+        for (vhosts, case) in runs {
+            let host = if vhosts { &mut with_hosts } else { &mut plain };
+            let m = measure(host, &case);
             report.push_str(&format!(
                 "{n:>6}  {:<20} {:>10}  {:>17}\n",
                 case.name, m.host_calls, m.wasm_instructions

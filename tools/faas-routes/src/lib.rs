@@ -1,22 +1,45 @@
 //! The `faas-routes` CLI: checks a faas-router table the way the filter does
 //! (the same `faas_router::config::parse`), for users' CI before they apply
-//! manifests. Prints the effective table in match order, or every problem.
+//! manifests, and the migration commands (import, diff, merge, render) built
+//! on that same parser. `check` prints the effective table in match order,
+//! or every problem.
+
+pub mod cli;
+mod compare;
+pub mod corpus;
+pub mod destination;
+pub mod diff;
+mod dropped;
+pub mod findings;
+pub mod fragments;
+pub mod import;
+pub mod istio_model;
+pub mod json_out;
+pub mod parallel;
+pub mod probes;
+pub mod render;
+pub mod table_side;
+pub mod virtual_service;
 
 use faas_router::config::{self, Backend, Config, HashBy};
-use faas_router::router::{decide, Outcome};
+use faas_router::router::{resolve, Outcome};
 use faas_router::table::Kind;
 use serde::Deserialize;
 use std::io::Write;
 
-pub const USAGE: &str = "usage: faas-routes check CONFIG.json|wasmplugin.yaml [--path PATH]...\n\
-  CONFIG.json      the filter's pluginConfig as JSON\n\
-  wasmplugin.yaml  Istio WasmPlugin manifest(s); every faas-router plugin in it is checked\n\
-  --path PATH      also show where a request path would go\n\
-exit status: 0 valid, 1 invalid configuration, 2 usage or unreadable input";
+pub use cli::USAGE;
 
 /// Runs the CLI; returns the exit status.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (file, paths) = match parse_args(args) {
+    let rest = args.get(1..).unwrap_or(&[]);
+    match args.first().map(String::as_str) {
+        Some("import") => return cli::import_cmd(rest, out, err),
+        Some("diff") => return cli::diff_cmd(rest, out, err),
+        Some("merge") => return cli::merge_cmd(rest, out, err),
+        Some("render") => return cli::render_cmd(rest, out, err),
+        _ => {}
+    }
+    let (file, paths, host) = match parse_args(args) {
         Ok(a) => a,
         Err(msg) => {
             let _ = writeln!(err, "{msg}\n{USAGE}");
@@ -44,7 +67,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 let _ = writeln!(out, "{name}: valid");
                 let _ = print_table(&c, out);
                 for p in &paths {
-                    let _ = writeln!(out, "  {p} -> {}", probe(&c, p));
+                    let _ = writeln!(out, "  {p} -> {}", probe(&c, host.as_deref(), p));
                 }
             }
             Err(e) => {
@@ -59,7 +82,9 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     status
 }
 
-fn parse_args(args: &[String]) -> Result<(String, Vec<String>), String> {
+type CheckArgs = (String, Vec<String>, Option<String>);
+
+fn parse_args(args: &[String]) -> Result<CheckArgs, String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("check") => {}
@@ -68,16 +93,19 @@ fn parse_args(args: &[String]) -> Result<(String, Vec<String>), String> {
     }
     let mut file = None;
     let mut paths = Vec::new();
+    let mut host = None;
     while let Some(a) = it.next() {
         if a == "--path" {
             paths.push(it.next().ok_or("--path needs a value")?.clone());
+        } else if a == "--host" {
+            host = Some(it.next().ok_or("--host needs a value")?.clone());
         } else if file.is_none() {
             file = Some(a.clone());
         } else {
             return Err(format!("unexpected argument {a:?}"));
         }
     }
-    Ok((file.ok_or("missing CONFIG")?, paths))
+    Ok((file.ok_or("missing CONFIG")?, paths, host))
 }
 
 /// The configurations in a file as JSON text, each with a display name.
@@ -89,22 +117,26 @@ pub fn load(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
     let mut plugins = Vec::new();
     for doc in serde_norway::Deserializer::from_str(text) {
         let value = serde_json::Value::deserialize(doc).map_err(|e| format!("not YAML: {e}"))?;
-        if value.get("kind").and_then(|k| k.as_str()) != Some("WasmPlugin") {
-            continue;
-        }
+        // Istio 1.30's TrafficExtension keeps the plugin under spec.wasm.
+        let spec = match value.get("kind").and_then(|k| k.as_str()) {
+            Some("WasmPlugin") => "/spec",
+            Some("TrafficExtension") => "/spec/wasm",
+            _ => continue,
+        };
         let name = value
             .pointer("/metadata/name")
             .and_then(|n| n.as_str())
             .unwrap_or("?")
             .to_string();
+        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         let url = value
-            .pointer("/spec/url")
+            .pointer(&format!("{spec}/url"))
             .and_then(|n| n.as_str())
             .unwrap_or("");
         plugins.push((
-            name,
+            format!("{kind} {name}"),
             url.to_string(),
-            value.pointer("/spec/pluginConfig").cloned(),
+            value.pointer(&format!("{spec}/pluginConfig")).cloned(),
         ));
     }
     let is_ours = |name: &str, url: &str| {
@@ -121,13 +153,13 @@ pub fn load(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
             .collect()
     };
     if ours.is_empty() {
-        return Err("no faas-router WasmPlugin found".into());
+        return Err("no faas-router WasmPlugin or TrafficExtension found".into());
     }
     Ok(ours
         .into_iter()
         .map(|(name, _, cfg)| {
             let json = cfg.unwrap_or(serde_json::Value::Object(Default::default()));
-            (format!("WasmPlugin {name}"), json.to_string())
+            (name, json.to_string())
         })
         .collect())
 }
@@ -140,7 +172,22 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
         "  pathPrefix {:?}, clusterDomain {:?}, onNoMatch {:?}, rewriteAuthority {}, headers {}/{}/{}",
         c.path_prefix, c.cluster_domain, c.on_no_match, c.rewrite_authority, c.headers.service, c.headers.namespace, c.headers.route
     )?;
-    let mut routes: Vec<_> = c.routes.iter().collect();
+    print_routes(c, &c.routes, "  ", out)?;
+    for vh in &c.virtual_hosts {
+        writeln!(out, "  virtual host {}:", vh.hosts.join(", "))?;
+        print_routes(c, &vh.routes, "    ", out)?;
+    }
+    Ok(())
+}
+
+/// One table's routes in the order a request sees them.
+fn print_routes(
+    c: &Config,
+    routes: &[faas_router::config::Route],
+    indent: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut routes: Vec<_> = routes.iter().collect();
     routes.sort_by(|a, b| {
         let rank = |k| match k {
             Kind::Exact => 0,
@@ -153,7 +200,7 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
             &b.pattern,
         ))
     });
-    writeln!(out, "  {} routes:", routes.len())?;
+    writeln!(out, "{indent}{} routes:", routes.len())?;
     for r in routes {
         let target = |t: usize| c.targets.get(t).map_or("?", |t| t.authority.as_str());
         let to = match &r.backend {
@@ -183,7 +230,7 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
             .unwrap_or_default();
         writeln!(
             out,
-            "    {:<6} {} -> {to}{rewrite}",
+            "{indent}  {:<6} {} -> {to}{rewrite}",
             r.kind.as_str(),
             r.pattern
         )?;
@@ -191,8 +238,9 @@ fn print_table(c: &Config, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn probe(c: &Config, path: &str) -> String {
-    match decide(c, Some(path), [], || 0) {
+/// Where `path` goes, for a request to `host` (its virtual host's table).
+fn probe(c: &Config, host: Option<&str>, path: &str) -> String {
+    match resolve(c, host, path) {
         Outcome::Untouched => "untouched (outside pathPrefix)".into(),
         Outcome::Passthrough => "no route, passed through".into(),
         Outcome::Reject { status, body, .. } => format!("{status} {body}"),

@@ -163,7 +163,10 @@ fn usage_and_unreadable_input_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let (code, _, err) = run("none.yaml", "kind: Service\n", &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("no faas-router WasmPlugin found"), "{err}");
+    assert!(
+        err.contains("no faas-router WasmPlugin or TrafficExtension found"),
+        "{err}"
+    );
     let (code, _, err) = run("syntax.json", "{", &[]);
     assert_eq!(code, 1);
     assert!(err.contains("(root)") || err.contains("invalid"), "{err}");

@@ -241,12 +241,151 @@ fn extra_modules() -> Vec<(String, std::path::PathBuf)> {
 pub fn scenarios() -> Vec<Scenario> {
     let mut all: Vec<Scenario> = [10, 100, 1_000, 10_000].into_iter().map(scenario).collect();
     all.extend([10, 1_000, 10_000].into_iter().map(direct_scenario));
+    all.extend([1_000, 10_000].into_iter().map(virtual_hosts_scenario));
     all
+}
+
+/// Tables the virtual-host scenario spreads its routes over.
+const HOST_TABLES: usize = 10;
+
+/// Which table entry `i` lives in (neighbouring entries in different tables,
+/// every kind in every table); table 0 is the top-level `routes`.
+fn host_table(i: usize) -> usize {
+    (i / 10) % HOST_TABLES
+}
+
+/// The authority a request for table `t` carries: tables 1-5 are exact
+/// hosts, 6-9 `*.` wildcards (so both lookups are measured); table 0's host
+/// is named by no virtual host and gets the top-level routes.
+fn table_authority(t: usize) -> String {
+    if t <= 5 {
+        format!("env{t}.faas.example")
+    } else {
+        format!("fn.env{t}.faas.example")
+    }
+}
+
+/// The same `n` routes as one top-level table, or spread over the top level
+/// and nine virtual hosts.
+pub fn plugin_config_hosts(n: usize, spread: bool) -> String {
+    let mut tables: Vec<Vec<Value>> = vec![Vec::new(); HOST_TABLES];
+    for (i, e) in entries(n).into_iter().enumerate() {
+        let mut r =
+            json!({"match": {e.kind: e.pattern}, "service": e.service, "namespace": NAMESPACE});
+        if let Some(p) = e.rewrite {
+            r["rewritePrefix"] = p.into();
+        }
+        let t = if spread { host_table(i) } else { 0 };
+        if let Some(table) = tables.get_mut(t) {
+            table.push(r);
+        }
+    }
+    let mut tables = tables.into_iter();
+    let routes = tables.next().unwrap_or_default();
+    // One table: no virtual host at all (an empty one would still take its host).
+    let virtual_hosts: Vec<Value> = tables
+        .filter(|_| spread)
+        .enumerate()
+        .map(|(k, routes)| {
+            let t = k + 1;
+            let host = if t <= 5 {
+                table_authority(t)
+            } else {
+                format!("*.env{t}.faas.example")
+            };
+            json!({"hosts": [host], "routes": routes})
+        })
+        .collect();
+    json!({"routes": routes, "virtualHosts": virtual_hosts}).to_string()
+}
+
+/// wrk script cycling through up to 500 (path, authority) pairs.
+fn lua_hosts(n: usize) -> String {
+    let all = entries(n);
+    let step = (all.len() / 500).max(1);
+    let requests: Vec<String> = all
+        .iter()
+        .enumerate()
+        .step_by(step)
+        .map(|(i, e)| {
+            format!(
+                "{{{:?}, {:?}}}",
+                e.sample_path,
+                table_authority(host_table(i))
+            )
+        })
+        .collect();
+    format!(
+        "local reqs = {{{}}}\nlocal i = 0\nrequest = function()\n  i = i % #reqs + 1\n  return wrk.format(\"GET\", reqs[i][1], {{[\"Host\"] = reqs[i][2]}})\nend\n",
+        requests.join(", ")
+    )
+}
+
+/// Lookup cost with `virtualHosts`: the same `n` routes and requests (each
+/// with its table's authority) in one table or spread over ten (top level
+/// plus nine virtual hosts, exact and wildcard hosts). Direct response, as
+/// the filter-only scenarios. Goal (issue 12): the same as one table.
+fn virtual_hosts_scenario(n: usize) -> Scenario {
+    let script = lua_hosts(n);
+    let first_path = entries(n)
+        .first()
+        .map(|e| e.sample_path.clone())
+        .unwrap_or_default();
+    let routed = || {
+        route_config(vec![json!({
+            "match": {"prefix": "/", "headers": [{"name": "x-faas-service", "present_match": true}]},
+            "direct_response": {"status": 200, "body": {"inline_string": "ok"}}
+        })])
+    };
+    let plain = || EnvoyConfig::new().direct_response(200, "ok");
+    let mut s = Scenario::new(
+        "faas-router",
+        &format!("{n} routes over {HOST_TABLES} virtual hosts, direct response"),
+    )
+    .notes(&format!(
+        "{n} routes, the same requests with their table's authority: one top-level table, or spread over the top level and nine virtualHosts (5 exact hosts, 4 `*.` wildcards), {} routes each. Envoy answers 200 right after the filter; only routed requests match.",
+        n / HOST_TABLES
+    ))
+    .variant(Variant::new(Kind::Baseline, "no filter", plain).path(&first_path).lua(&script))
+    .variant(Variant::wasm_floor_with(plain).path(&first_path).lua(&script));
+    for (name, spread) in [
+        ("faas-router, one table (wasm)", false),
+        ("faas-router, 10 host tables (wasm)", true),
+    ] {
+        let module = crate::dist("faas_router");
+        let config = plugin_config_hosts(n, spread);
+        let wasm = Variant::new(Kind::Wasm, name, move || {
+            let f =
+                WasmFilter::new("faas-router", "kfaas-system", &module).config_json(config.clone());
+            EnvoyConfig::new().routes(routed()).filter(f)
+        });
+        s = s.variant(wasm.path(&first_path).lua(&script));
+    }
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_tables_route_every_sample_with_its_authority() {
+        let one = faas_router::config::parse(plugin_config_hosts(1_000, false).as_bytes()).unwrap();
+        let ten = faas_router::config::parse(plugin_config_hosts(1_000, true).as_bytes()).unwrap();
+        assert_eq!(ten.virtual_hosts.len(), HOST_TABLES - 1);
+        assert_eq!(ten.routes.len(), 100);
+        for (i, e) in entries(1_000).iter().enumerate() {
+            let host = table_authority(host_table(i));
+            for c in [&one, &ten] {
+                match faas_router::router::resolve(c, Some(&host), &e.sample_path) {
+                    faas_router::router::Outcome::Routed(r) => {
+                        assert_eq!(r.target.service, e.service)
+                    }
+                    other => panic!("{host} {}: {other:?}", e.sample_path),
+                }
+            }
+        }
+    }
 
     #[test]
     fn native_table_orders_exact_regex_then_prefix() {
@@ -285,6 +424,11 @@ mod tests {
             .count();
         assert_eq!(rewritten, 3);
         assert_eq!(lua(10_000).matches("\"/faas/api/").count(), 500);
+        assert_eq!(lua_hosts(10_000).matches("\"/faas/api/").count(), 500);
+        assert_eq!(
+            lua_hosts(1_000).matches("\"fn.env9.faas.example\"").count(),
+            50
+        );
         assert_eq!(lua(10).matches("\"/faas/api/").count(), 10);
     }
 }
