@@ -36,6 +36,8 @@ impl HostIndex {
                 self.exact.insert(name.clone(), vhost);
             }
             HostPattern::Suffix(suffix) => {
+                // The request's trailing dot is dropped: drop the pattern's too.
+                let suffix = suffix.strip_suffix('.').unwrap_or(suffix);
                 if let Some(&(_, first)) = self.wildcards.iter().find(|(s, _)| s == suffix) {
                     return Some(first);
                 }
@@ -44,7 +46,7 @@ impl HostIndex {
                     .iter()
                     .position(|(s, _)| s.len() < suffix.len())
                     .unwrap_or(self.wildcards.len());
-                self.wildcards.insert(at, (suffix.clone(), vhost));
+                self.wildcards.insert(at, (suffix.to_string(), vhost));
             }
             HostPattern::Any | HostPattern::Prefix(_) => {}
         }
@@ -99,6 +101,10 @@ mod tests {
         assert_eq!(i.find("x.example.com"), Some(1));
         assert_eq!(i.find("x.alpha.example.com"), Some(2));
         assert_eq!(i.find("a.b.alpha.example.com."), Some(2));
+        let mut dotted = HostIndex::new();
+        dotted.add(&HostPattern::parse("*.dot.example.").unwrap(), 7);
+        assert_eq!(dotted.find("a.dot.example"), Some(7));
+        assert_eq!(dotted.find("a.dot.example.:80"), Some(7));
         assert_eq!(i.find("api.alpha.example.com:443"), Some(3));
         assert_eq!(i.find("alpha.example.com"), Some(1));
         assert_eq!(i.find("example.com"), None);
@@ -112,6 +118,7 @@ mod tests {
         let again = |p: &str| HostPattern::parse(p).unwrap();
         assert_eq!(i.add(&again("A.example.com."), 2), Some(0));
         assert_eq!(i.add(&again("*.EXAMPLE.com"), 3), Some(1));
+        assert_eq!(i.add(&again("*.example.com."), 4), Some(1));
         assert_eq!(i.find("a.example.com"), Some(0));
     }
 }

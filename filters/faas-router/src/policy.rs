@@ -37,7 +37,8 @@ pub const CONTROL_HEADERS: [&str; 6] = [
     PER_TRY_TIMEOUT,
 ];
 
-const SHORTEST_CONTROL: usize = MAX_RETRIES.len();
+/// Length bounds of [`CONTROL_HEADERS`] (a unit test checks them).
+const SHORTEST_CONTROL: usize = RETRY_ON.len();
 const LONGEST_CONTROL: usize = PER_TRY_TIMEOUT.len();
 
 /// At most this many retries per route (Istio has no limit; 10 keeps one
