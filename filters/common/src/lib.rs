@@ -5,6 +5,7 @@ pub mod config_error;
 pub mod cookies;
 pub mod header_map;
 pub mod host_match;
+pub mod http_token;
 pub mod path;
 pub mod query;
 pub mod stable_hash;
