@@ -411,6 +411,15 @@ impl Host {
             host_calls: vm.store.data().host_calls,
         }
     }
+
+    /// Size of the module's linear memory now, in bytes (wasm pages × 64 KiB).
+    /// Linear memory only grows, so this is the high-water mark of the
+    /// filter's heap, stack and data: what one VM of this filter holds,
+    /// the same under Envoy's V8 (the module's allocator decides, not the
+    /// runtime). Read it after `config` to see what a configuration costs.
+    pub fn memory_bytes(&self) -> u64 {
+        self.vm.borrow_mut().memory_bytes()
+    }
 }
 
 /// A reading of [`Host::meter`]; `b - a` is the cost between two readings.

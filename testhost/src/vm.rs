@@ -90,6 +90,15 @@ impl Vm {
         u64::MAX - self.store.get_fuel().unwrap_or(u64::MAX)
     }
 
+    /// Size of the exported linear memory `memory` in bytes (pages × 64 KiB);
+    /// 0 for a module that exports none.
+    pub fn memory_bytes(&mut self) -> u64 {
+        match self.instance.get_memory(&mut self.store, "memory") {
+            Some(memory) => memory.data_size(&self.store) as u64,
+            None => 0,
+        }
+    }
+
     pub fn state(&mut self) -> &mut State {
         self.store.data_mut()
     }

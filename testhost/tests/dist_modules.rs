@@ -105,3 +105,27 @@ fn jwt_auth_multiplies_with_extmul_not_i64x2_mul() {
         "jwt_auth.wasm: i64x2.mul found; see montgomery.rs add_row"
     );
 }
+
+/// `Host::memory_bytes` reads the module's linear memory: whole wasm pages,
+/// and more of them once a large configuration is held.
+#[test]
+fn memory_bytes_counts_pages_and_grows_with_a_large_configuration() {
+    let memory_after = |config: &str| {
+        let host = testhost::Host::load(testhost::dist("faas_router"))
+            .unwrap()
+            .config(config)
+            .unwrap_or_else(|e| panic!("{e}"));
+        host.memory_bytes()
+    };
+    let empty = memory_after(r#"{"routes": []}"#);
+    let routes: Vec<String> = (0..5_000)
+        .map(|i| format!(r#"{{"match": {{"prefix": "/faas/api/fn{i}/"}}, "service": "fn-{i}", "namespace": "faas"}}"#))
+        .collect();
+    let large = memory_after(&format!(r#"{{"routes": [{}]}}"#, routes.join(",")));
+    assert!(empty > 0 && empty % 65_536 == 0, "{empty}");
+    assert!(large % 65_536 == 0, "{large}");
+    assert!(
+        large > empty,
+        "5,000 routes in {large} bytes, none in {empty}"
+    );
+}

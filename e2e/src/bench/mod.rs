@@ -4,6 +4,7 @@
 
 pub mod cpu;
 pub mod import;
+pub mod memory;
 pub mod report;
 pub mod scenarios;
 pub mod wrk;

@@ -5,6 +5,8 @@
 //! BENCH_GREY_CHAIN_MODULES / BENCH_FAAS_ROUTER_MODULES / BENCH_JWT_AUTH_MODULES="label=path.wasm,…"
 //! add other builds of that filter side by side.
 //! Each round also records the Envoy process's CPU time per request (`bench::cpu`).
+//! After the scenarios: `faas-routes import` time for 10k VirtualServices (`bench::import`) and
+//! faas-router's memory per VM at 10k routes (`bench::memory`; `--only "faas-router memory"`).
 
 use anyhow::{bail, Context, Result};
 use e2e::bench::{self, report, scenarios, ScenarioResult, Settings};
@@ -75,6 +77,13 @@ fn main() -> Result<()> {
     {
         eprintln!("faas-routes / import 10k VirtualServices");
         md.push_str(&bench::import::section(10_000, settings.rounds));
+    }
+    if only
+        .as_deref()
+        .is_none_or(|o| "faas-router memory".contains(o))
+    {
+        eprintln!("faas-router / memory per VM at 10k routes");
+        md.push_str(&bench::memory::section(10_000));
     }
     std::fs::write(&out, &md).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {}", out.display());
