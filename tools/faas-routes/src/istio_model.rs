@@ -2,9 +2,9 @@
 //!
 //! A small **model** of istiod's behaviour (istiod cannot run here): the
 //! VirtualServices bound to one host are merged oldest first
-//! (`creationTimestamp`, then namespace/name, as `pilot/pkg/model` sorts
-//! them) and their `http` routes are tried in that order; the first route
-//! with a matching `match` entry wins. `uri.prefix` is a plain string prefix
+//! (`creationTimestamp`, then name, then namespace, as `pilot/pkg/model`'s
+//! `sortConfigByCreationTime` sorts them) and their `http` routes are tried
+//! in that order; the first route with a matching `match` entry wins. `uri.prefix` is a plain string prefix
 //! (`/faas/api/saas/show` also matches `/faas/api/saas/showroom/x`), `exact`
 //! is equality, `regex` is an RE2 full match (the `regex` crate,
 //! `^(?:re)$`), `ignoreUriCase` lower-cases both sides of exact and prefix.
@@ -138,7 +138,7 @@ pub struct Model {
 /// Fails on a malformed field (named with the file and line).
 pub fn build(mut vss: Vec<VirtualService>) -> Result<Model, String> {
     vss.sort_by(|a, b| {
-        (&a.created, &a.namespace, &a.name).cmp(&(&b.created, &b.namespace, &b.name))
+        (&a.created, &a.name, &a.namespace).cmp(&(&b.created, &b.name, &b.namespace))
     });
     let mut hosts: BTreeMap<String, HostRules> = BTreeMap::new();
     for (v, vs) in vss.iter().enumerate() {
@@ -498,6 +498,18 @@ mod tests {
         assert_eq!(h.destination("/faas/api/u/x?q"), "u.faas-beta");
         assert_eq!(h.destination("/faas/api/u/x/y"), "none");
         assert_eq!(h.destination("/faas/api/other"), "none");
+    }
+
+    /// Same creation second: istiod orders by name, then namespace (not
+    /// namespace first), so `a` in `zz` wins over `b` in `aa`.
+    #[test]
+    fn same_second_orders_by_name_then_namespace() {
+        let one = |name: &str, ns: &str, svc: &str| {
+            format!("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}, namespace: {ns}, creationTimestamp: \"2024-01-01T00:00:00Z\"}}\nspec:\n  hosts: [h]\n  gateways: [kfaas-system/g]\n  http: [{{match: [{{uri: {{prefix: /faas/api/}}}}], route: [{{destination: {{host: {svc}.faas-alpha.svc.cluster.local}}}}]}}]\n---\n")
+        };
+        let text = one("b", "aa", "second") + &one("a", "zz", "first");
+        let m = build(read("f", &text).unwrap()).unwrap();
+        assert_eq!(m.hosts["h"].destination("/faas/api/x"), "first.faas-alpha");
     }
 
     #[test]
