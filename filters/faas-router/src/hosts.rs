@@ -4,7 +4,7 @@
 //! Envoy picks among virtual-host domains). Exact names are one hash probe;
 //! the few wildcards are scanned longest first.
 
-use crate::table::Mix;
+use crate::prefix_index::Mix;
 use filters_common::host_match::{request_host, HostPattern};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;

@@ -3,8 +3,10 @@
 
 pub mod config;
 pub mod duration;
+mod full_match_regex;
 pub mod hosts;
 pub mod policy;
+mod prefix_index;
 pub mod router;
 pub mod split;
 pub mod table;
