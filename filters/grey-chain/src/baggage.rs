@@ -2,7 +2,7 @@
 //! (<https://www.w3.org/TR/baggage/>): members are read leniently (malformed
 //! ones ignored), written back verbatim, and the spec's limits are kept.
 
-use crate::config::is_token;
+use filters_common::http_token::is_token;
 use filters_common::query::percent_decode;
 
 /// The spec's limits on what a platform propagates.

@@ -10,7 +10,25 @@
 //! `CHECK_EVERY` requests; a contradiction turns the pin off for good, and the
 //! property is read on every request from then on.
 
-use crate::sidecar::Direction;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Unknown,
+}
+
+/// Envoy's `listener_direction` property: the `TrafficDirection` enum as a
+/// little-endian int64 (1 inbound, 2 outbound).
+pub fn decode(property: Option<&[u8]>) -> Direction {
+    let value = property
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(i64::from_le_bytes);
+    match value {
+        Some(1) => Direction::Inbound,
+        Some(2) => Direction::Outbound,
+        _ => Direction::Unknown,
+    }
+}
 
 /// One request in this many reads the property to check a pinned direction.
 pub const CHECK_EVERY: u32 = 256;
@@ -81,6 +99,15 @@ mod tests {
     use super::*;
     use std::cell::Cell;
     use Direction::{Inbound, Outbound, Unknown};
+
+    #[test]
+    fn direction_property() {
+        assert_eq!(decode(Some(&1i64.to_le_bytes())), Direction::Inbound);
+        assert_eq!(decode(Some(&2i64.to_le_bytes())), Direction::Outbound);
+        assert_eq!(decode(Some(&0i64.to_le_bytes())), Direction::Unknown);
+        assert_eq!(decode(Some(b"\x01")), Direction::Unknown);
+        assert_eq!(decode(None), Direction::Unknown);
+    }
 
     #[test]
     fn unpinned_reads_every_request() {

@@ -3,10 +3,10 @@
 //! to the plain modules. Nothing here decides anything.
 
 use crate::config::{self, Config, Mode};
-use crate::direction::Resolver;
+use crate::direction::{self, Direction, Resolver};
 use crate::gateway::{self, Decision};
 use crate::headers::{Edits, Headers};
-use crate::sidecar::{self, Direction, Via};
+use crate::sidecar::{self, Via};
 use crate::table::{self, Recorded, Store, Table};
 use filters_common::host::{Counter, Gauge};
 use proxy_wasm::hostcalls;
@@ -284,10 +284,10 @@ impl Stream {
             return;
         };
         let m = &s.metrics;
-        let read = || sidecar::direction(property(&["listener_direction"]).as_deref());
+        let read = || direction::decode(property(&["listener_direction"]).as_deref());
         let resolved = match s.direction.try_borrow_mut() {
             Ok(mut r) => r.resolve(read),
-            Err(_) => crate::direction::Resolved {
+            Err(_) => direction::Resolved {
                 direction: read(),
                 contradicted: false,
             },

@@ -7,6 +7,7 @@ pub mod config;
 pub mod direction;
 pub mod gateway;
 pub mod headers;
+pub mod lane_headers;
 pub mod rules;
 pub mod sidecar;
 pub mod table;
