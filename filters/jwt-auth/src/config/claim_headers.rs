@@ -2,8 +2,8 @@
 //! lower-case header names that are neither hop-by-hop/framing headers nor
 //! one of the rule's token headers; claims as names or dotted paths.
 
+use super::model::ClaimHeader;
 use super::raw::RawClaimHeader;
-use super::ClaimHeader;
 use filters_common::http_token::check_header_name;
 use filters_common::ConfigErrors;
 

@@ -3,11 +3,11 @@
 //! looked for, clock skew. Its output headers: `claim_headers`.
 
 use super::claim_headers::{check_output_header, claim_headers};
-use super::raw::{RawFromHeader, RawJwtRule};
-use super::{
+use super::model::{
     JwtRule, KeySource, Location, RemoteJwks, DEFAULT_CLOCK_SKEW_SECONDS,
     DEFAULT_JWKS_CACHE_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
 };
+use super::raw::{RawFromHeader, RawJwtRule};
 use crate::jwks;
 use filters_common::http_token::{check_header_name, is_token};
 use filters_common::ConfigErrors;

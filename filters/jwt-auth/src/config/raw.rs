@@ -2,7 +2,7 @@
 //! plain structs, field by field (unknown fields, wrong types and missing
 //! required fields named). Nothing is checked beyond the shape here.
 
-use super::{Mode, Requirement};
+use super::model::{Mode, Requirement};
 use crate::json_reader::{boolean, field, list, object, required, string, strings, uint, Read};
 use filters_common::ConfigErrors;
 use serde_json::Value;

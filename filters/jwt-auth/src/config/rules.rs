@@ -2,8 +2,8 @@
 //! compiled: exactly one of prefix, exact, regex (whole-path, as Envoy's
 //! safe_regex), and an optional non-empty host list.
 
+use super::model::{PathMatch, RequirementRule};
 use super::raw::RawRequirementRule;
-use super::{PathMatch, RequirementRule};
 use filters_common::host_match::parse_host_list;
 use filters_common::ConfigErrors;
 

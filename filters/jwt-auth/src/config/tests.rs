@@ -1,5 +1,6 @@
 use super::provider::split_uri;
 use super::*;
+use filters_common::host_match::HostPattern;
 
 const JWKS: &str = r#"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"alg\":\"HS256\"}]}"#;
 
