@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod engine;
 pub mod es256;
 pub mod extract;
+pub mod json_reader;
 pub mod jwks;
 pub mod montgomery;
 pub mod remote;

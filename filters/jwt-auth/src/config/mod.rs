@@ -1,0 +1,81 @@
+//! How the pluginConfig JSON becomes a compiled configuration: field names of
+//! Istio's RequestAuthentication `jwtRules`, the rest after Envoy's
+//! `jwt_authn`. Every bad field is named, not only the first.
+//!
+//! Code map: `raw` reads the JSON's shape (with `crate::json_reader`);
+//! `provider` compiles each `jwtRules[i]`, `claim_headers` its output
+//! headers; `rules` compiles `rules[i]`; `model` is the compiled form; this
+//! file puts them together and checks the top-level fields.
+
+mod claim_headers;
+mod model;
+mod provider;
+mod raw;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use filters_common::ConfigErrors;
+pub use model::{
+    ClaimHeader, Config, JwtRule, KeySource, Location, Mode, PathMatch, RemoteJwks, Requirement,
+    RequirementRule, DEFAULT_CACHE_ENTRIES, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_JWKS_CACHE_SECONDS,
+    DEFAULT_MAX_TOKEN_BYTES, MAX_CACHE_ENTRIES, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
+    MAX_MAX_TOKEN_BYTES,
+};
+use provider::jwt_rule;
+use rules::requirement_rule;
+
+pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
+    let raw = raw::read(json)?;
+    let mut errors = ConfigErrors::new();
+    if raw.jwt_rules.is_empty() {
+        errors.add("jwtRules", "at least one rule is required");
+    }
+    let mut jwt_rules = Vec::new();
+    for (i, r) in raw.jwt_rules.into_iter().enumerate() {
+        if let Some(rule) = jwt_rule(r, &format!("jwtRules[{i}]"), &mut errors) {
+            if jwt_rules.iter().any(|o: &JwtRule| o.issuer == rule.issuer) {
+                errors.add(
+                    format!("jwtRules[{i}].issuer"),
+                    "another rule has the same issuer (the token's iss picks the rule)",
+                );
+            }
+            jwt_rules.push(rule);
+        }
+    }
+    let mut rules = Vec::new();
+    for (i, r) in raw.rules.into_iter().enumerate() {
+        if let Some(rule) = requirement_rule(r, i, &mut errors) {
+            rules.push(rule);
+        }
+    }
+    let max_token_bytes = raw
+        .max_token_bytes
+        .map_or(Some(DEFAULT_MAX_TOKEN_BYTES), |n| usize::try_from(n).ok())
+        .unwrap_or(usize::MAX);
+    if max_token_bytes == 0 || max_token_bytes > MAX_MAX_TOKEN_BYTES {
+        errors.add(
+            "maxTokenBytes",
+            format!("must be between 1 and {MAX_MAX_TOKEN_BYTES}"),
+        );
+    }
+    let cache_max_entries = raw
+        .token_cache_max_entries
+        .map_or(Some(DEFAULT_CACHE_ENTRIES), |n| usize::try_from(n).ok())
+        .unwrap_or(usize::MAX);
+    if cache_max_entries > MAX_CACHE_ENTRIES {
+        errors.add(
+            "tokenCache.maxEntries",
+            format!("must be at most {MAX_CACHE_ENTRIES} (0 disables the cache)"),
+        );
+    }
+    let config = Config {
+        jwt_rules,
+        rules,
+        default_requirement: raw.default_requirement.unwrap_or(Requirement::Required),
+        max_token_bytes,
+        cache_max_entries,
+        mode: raw.mode.unwrap_or(Mode::Enforce),
+    };
+    errors.into_result(config)
+}

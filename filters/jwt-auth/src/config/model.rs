@@ -1,0 +1,137 @@
+//! The compiled configuration: what the engine reads on every request, with
+//! the defaults and the bounds the checks use.
+
+use crate::jwks::KeySet;
+use filters_common::host_match::HostPattern;
+
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
+/// Envoy's `remote_jwks.cache_duration` default (10 minutes).
+pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
+pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
+/// A day: more would make `exp`/`nbf` meaningless.
+pub const MAX_CLOCK_SKEW_SECONDS: u64 = 86_400;
+/// A week: keys rotated upstream must reach the filter.
+pub const MAX_JWKS_CACHE_SECONDS: u64 = 7 * 86_400;
+/// Envoy's default header size limit is 60 KiB; a token cannot exceed it.
+pub const MAX_MAX_TOKEN_BYTES: usize = 65_536;
+pub const MAX_CACHE_ENTRIES: usize = 1_000_000;
+
+/// What a request needs to pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// A valid token is required.
+    Required,
+    /// No token passes; a token that is present must be valid.
+    AllowMissing,
+    /// Not checked.
+    None,
+}
+
+/// What the filter does with a request it would refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Refuse it (401/403/400/503).
+    Enforce,
+    /// Let it pass unchanged, count the reason (`jwt_auth.audit.<reason>`)
+    /// and log it once at info: the "observe" step before enforcing.
+    Audit,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Audit => "audit",
+        }
+    }
+}
+
+/// Where a token is looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Header { name: String, prefix: String },
+    Param(String),
+    Cookie(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimHeader {
+    pub header: String,
+    /// The dotted claim path, split.
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    Inline(KeySet),
+    Remote(RemoteJwks),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteJwks {
+    pub uri: String,
+    pub cluster: String,
+    pub authority: String,
+    pub path: String,
+    pub cache_seconds: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtRule {
+    pub issuer: String,
+    pub audiences: Vec<String>,
+    pub keys: KeySource,
+    pub locations: Vec<Location>,
+    pub output_payload_to_header: Option<String>,
+    pub output_claim_to_headers: Vec<ClaimHeader>,
+    pub forward_original_token: bool,
+    pub clock_skew_seconds: u64,
+    pub require_expiration: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum PathMatch {
+    Prefix(String),
+    Exact(String),
+    Regex(regex_lite::Regex),
+}
+
+#[derive(Debug, Clone)]
+pub struct RequirementRule {
+    pub matcher: PathMatch,
+    /// The rule applies only on these hosts; empty = every host (`hosts`
+    /// absent: an empty configured list is refused).
+    pub hosts: Vec<HostPattern>,
+    pub requirement: Requirement,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub jwt_rules: Vec<JwtRule>,
+    pub rules: Vec<RequirementRule>,
+    pub default_requirement: Requirement,
+    pub max_token_bytes: usize,
+    pub cache_max_entries: usize,
+    pub mode: Mode,
+}
+
+impl Config {
+    /// Every configured output header, removed from each request first.
+    pub fn output_headers(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for rule in &self.jwt_rules {
+            let names = rule
+                .output_claim_to_headers
+                .iter()
+                .map(|c| &c.header)
+                .chain(&rule.output_payload_to_header);
+            for name in names {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,201 @@
+//! How one `jwtRules[i]` entry (a token provider) is checked and compiled:
+//! issuer, audiences, keys (inline JWKS or a remote one), where the token is
+//! looked for, clock skew. Its output headers: `claim_headers`.
+
+use super::claim_headers::{check_output_header, claim_headers};
+use super::model::{
+    JwtRule, KeySource, Location, RemoteJwks, DEFAULT_CLOCK_SKEW_SECONDS,
+    DEFAULT_JWKS_CACHE_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
+};
+use super::raw::{RawFromHeader, RawJwtRule};
+use crate::jwks;
+use filters_common::http_token::{check_header_name, is_token};
+use filters_common::ConfigErrors;
+
+pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRule> {
+    let before = errors.errors.len();
+    let issuer = match r.issuer {
+        Some(i) if !i.is_empty() => i,
+        _ => {
+            errors.add(format!("{at}.issuer"), "is required");
+            String::new()
+        }
+    };
+    for (i, a) in r.audiences.iter().enumerate() {
+        if a.is_empty() {
+            errors.add(format!("{at}.audiences[{i}]"), "must not be empty");
+        }
+    }
+    let keys = match (r.jwks, r.jwks_uri) {
+        (Some(_), Some(_)) => {
+            errors.add(
+                format!("{at}.jwks"),
+                "give either jwks or jwksUri, not both",
+            );
+            None
+        }
+        (None, None) => {
+            errors.add(format!("{at}.jwks"), "one of jwks or jwksUri is required");
+            None
+        }
+        (Some(doc), None) => {
+            if r.jwks_cluster.is_some() {
+                errors.add(format!("{at}.jwksCluster"), "only used with jwksUri");
+            }
+            if r.jwks_cache_seconds.is_some() {
+                errors.add(format!("{at}.jwksCacheSeconds"), "only used with jwksUri");
+            }
+            let (set, problems) = jwks::parse(doc.as_bytes());
+            for p in &problems {
+                errors.add(format!("{at}.jwks"), p.to_string());
+            }
+            problems.is_empty().then_some(KeySource::Inline(set))
+        }
+        (None, Some(uri)) => remote(at, uri, r.jwks_cluster, r.jwks_cache_seconds, errors),
+    };
+    let mut locations = Vec::new();
+    let none_given =
+        r.from_headers.is_none() && r.from_params.is_none() && r.from_cookies.is_none();
+    let from_headers = match r.from_headers {
+        Some(h) => h,
+        None if none_given => vec![RawFromHeader {
+            name: "authorization".into(),
+            prefix: "Bearer ".into(),
+        }],
+        None => Vec::new(),
+    };
+    for (i, h) in from_headers.into_iter().enumerate() {
+        check_header_name(&h.name, &format!("{at}.fromHeaders[{i}].name"), errors);
+        locations.push(Location::Header {
+            name: h.name,
+            prefix: h.prefix,
+        });
+    }
+    let from_params = match r.from_params {
+        Some(p) => p,
+        None if none_given => vec!["access_token".into()],
+        None => Vec::new(),
+    };
+    for (i, p) in from_params.into_iter().enumerate() {
+        if p.is_empty() || p.contains(['&', '=', '?', '#']) {
+            errors.add(
+                format!("{at}.fromParams[{i}]"),
+                "must be a non-empty parameter name",
+            );
+        }
+        locations.push(Location::Param(p));
+    }
+    for (i, c) in r.from_cookies.unwrap_or_default().into_iter().enumerate() {
+        if !is_token(&c) {
+            errors.add(
+                format!("{at}.fromCookies[{i}]"),
+                "must be a valid cookie name",
+            );
+        }
+        locations.push(Location::Cookie(c));
+    }
+    if locations.is_empty() {
+        errors.add(format!("{at}.fromHeaders"), "no token location left");
+    }
+    let token_headers: Vec<&str> = locations
+        .iter()
+        .filter_map(|l| match l {
+            Location::Header { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let output_claim_to_headers =
+        claim_headers(r.output_claim_to_headers, &token_headers, at, errors);
+    if let Some(h) = &r.output_payload_to_header {
+        check_output_header(
+            h,
+            &token_headers,
+            &format!("{at}.outputPayloadToHeader"),
+            errors,
+        );
+    }
+    let clock_skew_seconds = r.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS);
+    if clock_skew_seconds > MAX_CLOCK_SKEW_SECONDS {
+        errors.add(
+            format!("{at}.clockSkewSeconds"),
+            format!("must be at most {MAX_CLOCK_SKEW_SECONDS}"),
+        );
+    }
+    if errors.errors.len() != before {
+        return None;
+    }
+    Some(JwtRule {
+        issuer,
+        audiences: r.audiences,
+        keys: keys?,
+        locations,
+        output_payload_to_header: r.output_payload_to_header,
+        output_claim_to_headers,
+        forward_original_token: r.forward_original_token,
+        clock_skew_seconds,
+        require_expiration: r.require_expiration.unwrap_or(true),
+    })
+}
+
+fn remote(
+    at: &str,
+    uri: String,
+    cluster: Option<String>,
+    cache_seconds: Option<u64>,
+    errors: &mut ConfigErrors,
+) -> Option<KeySource> {
+    let cluster = match cluster {
+        Some(c) if !c.is_empty() => Some(c),
+        _ => {
+            errors.add(
+                format!("{at}.jwksCluster"),
+                "is required with jwksUri (the Envoy cluster that serves it)",
+            );
+            None
+        }
+    };
+    let cache_seconds = cache_seconds.unwrap_or(DEFAULT_JWKS_CACHE_SECONDS);
+    if cache_seconds == 0 || cache_seconds > MAX_JWKS_CACHE_SECONDS {
+        errors.add(
+            format!("{at}.jwksCacheSeconds"),
+            format!("must be between 1 and {MAX_JWKS_CACHE_SECONDS}"),
+        );
+    }
+    let parsed = split_uri(&uri);
+    if parsed.is_none() {
+        errors.add(
+            format!("{at}.jwksUri"),
+            "must be an absolute http:// or https:// URI with a host",
+        );
+    }
+    let (authority, path) = parsed?;
+    Some(KeySource::Remote(RemoteJwks {
+        cluster: cluster?,
+        uri,
+        authority,
+        path,
+        cache_seconds,
+    }))
+}
+
+/// `http(s)://authority/path?query` → (authority, path-and-query).
+pub(super) fn split_uri(uri: &str) -> Option<(String, String)> {
+    let rest = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))?;
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (rest.get(..i)?, rest.get(i..)?),
+        None => (rest, "/"),
+    };
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    let valid = !authority.is_empty()
+        && !authority.contains('@')
+        && authority.bytes().all(|b| b.is_ascii_graphic())
+        && !path.contains('#')
+        && path.bytes().all(|b| b.is_ascii_graphic());
+    valid.then(|| (authority.to_string(), path))
+}
