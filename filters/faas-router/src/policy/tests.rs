@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn policy(timeout: Option<&str>, retries: Option<&str>) -> Result<Policy, Vec<String>> {
