@@ -2,8 +2,8 @@
 //! (`semantics`), resolved both ways on every core.
 
 use crate::findings::Findings;
-use crate::import::Group;
 use crate::istio_model::{HostRules, Model};
+use crate::table_entry::Group;
 use crate::{probes, table_side};
 use faas_router::config;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -16,6 +16,7 @@
 pub use crate::findings::Finding;
 use crate::findings::Findings;
 use crate::istio_model::{self, Dest, HostRules, Uri};
+use crate::table_entry::{Entry, Group};
 use crate::virtual_service::VirtualService;
 use crate::{compare, dropped};
 use faas_router::config;
@@ -27,43 +28,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub struct Imported {
     pub config: String,
     pub findings: Vec<Finding>,
-}
-
-/// A table route and where it came from.
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    json: Value,
-    pub(crate) vs: usize,
-    /// The match it came from: `http[2].match[0]`.
-    pub(crate) field: String,
-    /// `http[2]`
-    route_field: String,
-    /// The extra regex for a prefix's longer names.
-    extra: bool,
-}
-
-impl Entry {
-    fn sort_key(&self) -> (String, String) {
-        let (kind, pattern) = self
-            .json
-            .get("match")
-            .and_then(Value::as_object)
-            .and_then(|m| m.iter().next())
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-            .unwrap_or_default();
-        (pattern, kind)
-    }
-    /// `<kind>:<pattern>`, as the filter names the route.
-    pub(crate) fn id(&self) -> String {
-        let (pattern, kind) = self.sort_key();
-        format!("{kind}:{pattern}")
-    }
-}
-
-/// One table: the hosts it serves (empty: the top-level `routes`).
-pub(crate) struct Group {
-    pub(crate) hosts: Vec<String>,
-    pub(crate) entries: Vec<Entry>,
 }
 
 /// Imports the VirtualServices under `path_prefix`.

@@ -18,6 +18,7 @@ pub mod json_out;
 pub mod parallel;
 pub mod probes;
 pub mod render;
+mod table_entry;
 pub mod table_side;
 pub mod virtual_service;
 

@@ -8,6 +8,7 @@ pub mod locate;
 pub mod oci;
 pub mod pin;
 pub mod plugin_config;
+pub mod problem;
 pub mod render;
 pub mod schema;
 pub mod validate;

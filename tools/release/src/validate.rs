@@ -8,21 +8,9 @@ use crate::{image_name_of_url, locate, module_for_image, oci, plugin_config};
 use anyhow::Result;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::Path;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub resource: String,
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.resource, self.field, self.message)
-    }
-}
+pub use crate::problem::Problem;
 
 fn problem(doc: &Value, field: &str, message: impl Into<String>) -> Problem {
     Problem {

@@ -15,8 +15,8 @@
 
 use super::topology::{Listener, Pod, ProxyKind, Role};
 use super::{attach, jwks_clusters, Mesh};
+use crate::problem::Problem;
 use crate::render::resource_name;
-use crate::validate::Problem;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
