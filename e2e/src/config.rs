@@ -437,6 +437,15 @@ impl EnvoyConfig {
             }
             listeners.push(l);
         }
+        for l in &mut listeners {
+            // Envoy binds with SO_REUSEPORT by default, so a second Envoy (another test's, or
+            // this topology's) bound to the same picked port starts fine and silently takes
+            // a share of the connections. Off, the clash is "Address already in use", which
+            // `Envoy::start` and the topologies retry on new ports.
+            if let Some(obj) = l.as_object_mut() {
+                obj.entry("enable_reuse_port").or_insert(json!(false));
+            }
+        }
         let mut bootstrap = json!({
             "node": { "id": self.node_id, "cluster": "e2e", "metadata": self.node_metadata },
             "admin": { "address": { "socket_address": { "address": "127.0.0.1", "port_value": 0 } } },

@@ -140,9 +140,10 @@ impl Drop for Envoy {
 }
 
 fn try_start(cfg: &EnvoyConfig) -> Result<Attempt> {
+    let names = cfg.listener_names();
     let mut ports = BTreeMap::new();
-    for name in cfg.listener_names() {
-        if ports.insert(name.clone(), crate::free_port()?).is_some() {
+    for (name, port) in names.iter().zip(crate::free_ports(names.len())?) {
+        if ports.insert(name.clone(), port).is_some() {
             bail!("two listeners named {name:?}");
         }
     }

@@ -20,7 +20,7 @@ mod upstream;
 
 pub use config::{Direction, EnvoyConfig, Listener, Routes, WasmFilter};
 pub use envoy::Envoy;
-pub use ports::free_port;
+pub use ports::free_ports;
 pub use upstream::{Upstream, UpstreamRequest, UpstreamResponse};
 
 use std::path::PathBuf;

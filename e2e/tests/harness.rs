@@ -75,6 +75,31 @@ fn direct_response_route() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// With Envoy's default SO_REUSEPORT, the second Envoy would start on the first one's port and
+/// take a share of its connections (once, that made two tests answer each other's requests).
+#[test]
+fn a_second_envoy_on_a_taken_port_fails_to_start() -> anyhow::Result<()> {
+    let first = Envoy::start(EnvoyConfig::new().direct_response(200, "first"))?;
+    let taken = first.port();
+    let second = Envoy::start(EnvoyConfig::new().listener_json(json!({
+        "name": "fixed",
+        "address": {"socket_address": {"address": "127.0.0.1", "port_value": taken}},
+        "filter_chains": [{"filters": [{
+            "name": "envoy.filters.network.tcp_proxy",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                "stat_prefix": "fixed", "cluster": "nowhere"
+            }
+        }]}]
+    })));
+    let err = format!("{:#}", second.err().expect("the port is taken"));
+    assert!(err.contains("could not bind"), "{err}");
+    for _ in 0..20 {
+        assert_eq!(http::get(&first.url("/"), &[])?.body, "first");
+    }
+    Ok(())
+}
+
 #[test]
 fn missing_module_is_a_start_error_with_envoys_log() {
     let f = WasmFilter::new("nope", "istio-system", "/nonexistent/nope.wasm").config_json("{}");

@@ -60,12 +60,18 @@ impl Running {
             .unwrap_or_default()
             .to_string();
         let wanted = |p: &Proxy| only.is_none_or(|names| names.contains(&p.pod.name.as_str()));
-        let mut ports = BTreeMap::new();
-        for proxy in mesh.proxies.iter().filter(|p| wanted(p)) {
-            for l in &proxy.listeners {
-                ports.insert((proxy.pod.name.clone(), l.listener.port), e2e::free_port()?);
-            }
-        }
+        let keys: Vec<(String, u16)> = mesh
+            .proxies
+            .iter()
+            .filter(|p| wanted(p))
+            .flat_map(|p| {
+                p.listeners
+                    .iter()
+                    .map(|l| (p.pod.name.clone(), l.listener.port))
+            })
+            .collect();
+        let picked = e2e::free_ports(keys.len())?;
+        let ports: BTreeMap<_, _> = keys.into_iter().zip(picked).collect();
         let jwks = json!({"keys": [key.jwk()?]});
         let mut others = vec![Upstream::custom("jwks", move |_| {
             UpstreamResponse::json(200, &jwks)
