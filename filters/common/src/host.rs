@@ -22,6 +22,14 @@ pub fn install_panic_hook(filter: &'static str) {
     }));
 }
 
+/// Seconds since the Unix epoch by the host's clock (0 if the host gives none).
+pub fn unix_seconds() -> u64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
 /// A counter defined once at configuration time; `inc` never fails loudly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counter(Option<u32>);

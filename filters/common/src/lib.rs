@@ -3,6 +3,7 @@
 
 pub mod config_error;
 pub mod cookies;
+pub mod full_match_regex;
 pub mod header_map;
 pub mod host_match;
 pub mod http_token;

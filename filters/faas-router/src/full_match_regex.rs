@@ -1,14 +1,10 @@
-//! How a route regex is compiled: full-match semantics (`^(?:pattern)$`, as
-//! Envoy and Istio do) within fixed size and nesting limits, the literal
-//! text every match starts with, and the bucket (that text cut at its last
-//! `/`) the table files it under.
+//! How a route regex is filed: compiled by `filters_common::full_match_regex`
+//! (full match, the filters' one set of limits), the literal text every match
+//! starts with, and the bucket (that text cut at its last `/`) the table files
+//! it under.
 
-use regex_lite::{Regex, RegexBuilder};
-
-/// Compiled program size allowed for one regex (`regex-lite`'s measure).
-pub const REGEX_SIZE_LIMIT: usize = 64 * 1024;
-/// Nesting depth allowed for one regex.
-const NEST_LIMIT: u32 = 32;
+use filters_common::full_match_regex::full_match as anchored;
+use regex_lite::Regex;
 
 /// A regex checked and ready, with the literal text every match starts with.
 #[derive(Debug, Clone)]
@@ -32,8 +28,7 @@ pub(crate) struct BucketRegex {
 /// Compiles a route regex with full-match semantics (`^(?:pattern)$`, as
 /// Envoy and Istio do) and finds its literal prefix.
 pub fn compile_regex(pattern: &str) -> Result<CompiledRegex, String> {
-    let full = anchored(pattern)
-        .map_err(|e| format!("invalid or too large regex: {}", one_line(&e.to_string())))?;
+    let full = anchored(pattern)?;
     let literal = literal_chars(pattern);
     let literal_prefix: String = literal.iter().map(|&(c, _)| c).collect();
     let key_len = bucket_key(&literal_prefix).len();
@@ -62,13 +57,6 @@ pub fn compile_regex(pattern: &str) -> Result<CompiledRegex, String> {
     })
 }
 
-fn anchored(pattern: &str) -> Result<Regex, regex_lite::Error> {
-    RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .size_limit(REGEX_SIZE_LIMIT)
-        .nest_limit(NEST_LIMIT)
-        .build()
-}
-
 /// Whether `rest`, the pattern after a literal prefix ending in `/`, means
 /// the same alone as after that prefix: it must not start with a
 /// quantifier (which would apply to the `/`), nor hold a start anchor (`^`
@@ -95,10 +83,6 @@ fn matches_alone(rest: &str) -> bool {
         prev = Some(c);
     }
     true
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The literal text every match of a valid `pattern` starts with; shorter

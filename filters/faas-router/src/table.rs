@@ -10,7 +10,7 @@
 use crate::full_match_regex::{bucket_key, BucketRegex};
 use crate::prefix_index::{Fnv, Index};
 
-pub use crate::full_match_regex::{compile_regex, CompiledRegex, REGEX_SIZE_LIMIT};
+pub use crate::full_match_regex::{compile_regex, CompiledRegex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

@@ -8,14 +8,13 @@ use crate::gateway::{self, Decision};
 use crate::headers::{Edits, Headers};
 use crate::sidecar::{self, Via};
 use crate::table::{self, Recorded, Store, Table};
-use filters_common::host::{Counter, Gauge};
+use filters_common::host::{unix_seconds, Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MapType, Status};
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
-use std::time::UNIX_EPOCH;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
@@ -223,13 +222,6 @@ fn property(path: &[&str]) -> Option<Vec<u8>> {
         .or_else(|| hostcalls::get_property(path.to_vec()).ok().flatten())
 }
 
-fn now_seconds() -> u64 {
-    hostcalls::get_current_time()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_secs())
-}
-
 fn debug(message: &str) {
     let _ = hostcalls::log(LogLevel::Debug, message);
 }
@@ -312,7 +304,7 @@ impl Stream {
                     table,
                     &mut HostStore,
                     &mut HostHeaders::default(),
-                    now_seconds,
+                    unix_seconds,
                 );
                 if let Some(r) = &out.recorded {
                     Self::count_recorded(m, r);
@@ -333,7 +325,7 @@ impl Stream {
                     table,
                     &HostStore,
                     &mut HostHeaders::default(),
-                    now_seconds,
+                    unix_seconds,
                     s.pod_lane.as_deref(),
                 );
                 match out.via {

@@ -7,14 +7,14 @@ use crate::config;
 use crate::engine::{Decision, Engine, Metric, Mutation};
 use crate::extract::{Removal, Request};
 use crate::remote::FETCH_TIMEOUT_MS;
-use filters_common::host::{install_panic_hook, Counter};
+use filters_common::host::{install_panic_hook, unix_seconds, Counter};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MapType};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How often the root looks for due JWKS fetches and stale waiters. Short,
 /// because a request waiting for keys waits for the next tick.
@@ -61,10 +61,7 @@ impl Shared {
 }
 
 fn now() -> i64 {
-    hostcalls::get_current_time()
-        .ok()
-        .and_then(|t: SystemTime| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    i64::try_from(unix_seconds()).unwrap_or(i64::MAX)
 }
 
 fn log(level: LogLevel, msg: &str) {

@@ -97,13 +97,10 @@ fn compile_matcher(errors: &mut ConfigErrors, field: &str, raw: RawMatch) -> Opt
         }
         Test::Prefix(v)
     } else if let Some(v) = m.regex {
-        match regex_lite::RegexBuilder::new(&format!("^(?:{v})$"))
-            .size_limit(1 << 20)
-            .build()
-        {
+        match filters_common::full_match_regex::full_match(&v) {
             Ok(re) => Test::Regex(re),
             Err(e) => {
-                errors.add(format!("{f}.regex"), format!("does not compile: {e}"));
+                errors.add(format!("{f}.regex"), e);
                 return None;
             }
         }

@@ -101,6 +101,26 @@ fn unknown_fields_are_named() {
     assert_eq!(fields(r#"{"lanes":["grey"]}"#), vec!["(root)"]);
 }
 
+/// One regex limit for every filter (`filters_common::full_match_regex`): grey-chain used to
+/// allow 1 MiB programs and any nesting.
+#[test]
+fn huge_or_deep_regexes_are_refused() {
+    let deep = format!("{}x{}", "(".repeat(40), ")".repeat(40));
+    let json = format!(
+        r#"{{"mode":"gateway","tagHeader":"x-grey","lanes":["grey"],"gateway":{{"rules":[
+        {{"lane":"grey","match":{{"header":{{"name":"a","regex":"(a{{1000}}){{100}}"}}}}}},
+        {{"lane":"grey","match":{{"header":{{"name":"a","regex":"{deep}"}}}}}},
+        {{"lane":"grey","match":{{"header":{{"name":"a","regex":"[a-z]{{1,64}}"}}}}}}]}}}}"#
+    );
+    assert_eq!(
+        fields(&json),
+        vec![
+            "gateway.rules[0].match.header.regex",
+            "gateway.rules[1].match.header.regex"
+        ]
+    );
+}
+
 #[test]
 fn every_bad_field_is_named() {
     let json = r#"{

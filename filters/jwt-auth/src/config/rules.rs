@@ -34,11 +34,10 @@ pub(super) fn requirement_rule(
         }
         PathMatch::Exact(e)
     } else if let Some(re) = m.regex {
-        // The whole path must match, as in Envoy's safe_regex.
-        match regex_lite::Regex::new(&format!("^(?:{re})$")) {
+        match filters_common::full_match_regex::full_match(&re) {
             Ok(r) => PathMatch::Regex(r),
             Err(e) => {
-                errors.add(format!("{at}.regex"), format!("invalid regex: {e}"));
+                errors.add(format!("{at}.regex"), e);
                 return None;
             }
         }

@@ -189,6 +189,20 @@ fn rule_paths_must_start_with_a_slash() {
     );
 }
 
+/// The filters' one regex limit (`filters_common::full_match_regex`): a rule regex that would
+/// compile to a huge or deeply nested program is refused, naming the field.
+#[test]
+fn huge_or_deep_rule_regexes_are_refused() {
+    let deep = format!("/{}x{}", "(".repeat(40), ")".repeat(40));
+    let got = fields(&format!(
+        r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}],
+        "rules":[{{"match":{{"regex":"/(a{{1000}}){{1000}}"}},"requirement":"none"}},
+                 {{"match":{{"regex":"{deep}"}},"requirement":"none"}},
+                 {{"match":{{"regex":"/v[0-9]{{1,3}}/.*"}},"requirement":"none"}}]}}"#
+    ));
+    assert_eq!(got, vec!["rules[0].match.regex", "rules[1].match.regex"]);
+}
+
 #[test]
 fn output_header_may_not_be_a_token_header() {
     let got = fields(&format!(
