@@ -232,7 +232,7 @@ fn bad_paths_get_400_and_unknown_routes_404_as_json() {
         ("/faas/api/saas%2Fshowroom/x", "encoded_slash"),
         ("/faas/api/saas/showroom/..%5Cadmin", "encoded_backslash"),
         ("/faas/api/saas/showroom/%c0%ae%c0%ae/x", "invalid_utf8"),
-        ("/faas/api/saas/showroom/..;/x", "dot_segment_with_params"),
+        ("/faas/api/saas/showroom/..;/x", "path_parameters"),
         ("/faas/api/saas/showroom/%00", "control_char"),
         ("/faas/api/../../../etc/passwd", "above_root"),
         ("/faas/api/%zz", "bad_percent_encoding"),

@@ -8,6 +8,7 @@ pub mod header_map;
 pub mod host_match;
 pub mod http_token;
 pub mod path;
+pub mod path_match;
 pub mod query;
 pub mod stable_hash;
 

@@ -5,8 +5,12 @@
 //! merged. Anything an upstream could read differently from us is refused
 //! instead of guessed: encoded `/` or `\`, a backslash, control characters,
 //! raw non-ASCII, invalid percent-encoding, escapes that decode to invalid
-//! UTF-8 (overlong `%c0%ae`), a fragment, `..` above the root, and `.`/`..`
-//! segments carrying `;` parameters (Tomcat reads `..;` as `..`).
+//! UTF-8 (overlong `%c0%ae`), a fragment, `..` above the root, and a raw `;`
+//! (path parameters: Tomcat and Jetty drop `;...` from each segment before
+//! mapping, so `/admin;x/secret` is their `/admin/secret` and `..;` their
+//! `..`; Spring Security refuses them; Go, Node and Envoy's own router keep
+//! them as part of the segment — no match on the path can be right for all).
+//! An encoded `%3B` is text to all of them and stays.
 //! Other escapes stay encoded, with upper-case hex (RFC 3986 §6.2.2.1).
 
 use crate::query::hex;
@@ -25,7 +29,7 @@ pub enum PathError {
     InvalidUtf8,
     Fragment,
     AboveRoot,
-    DotSegmentWithParams,
+    PathParameters,
 }
 
 impl PathError {
@@ -41,7 +45,7 @@ impl PathError {
             PathError::InvalidUtf8 => "invalid_utf8",
             PathError::Fragment => "fragment",
             PathError::AboveRoot => "above_root",
-            PathError::DotSegmentWithParams => "dot_segment_with_params",
+            PathError::PathParameters => "path_parameters",
         }
     }
 }
@@ -80,6 +84,7 @@ fn check_raw(b: u8) -> Result<(), PathError> {
         0x80..=0xff | b' ' => Err(PathError::InvalidChar),
         b'\\' => Err(PathError::Backslash),
         b'#' => Err(PathError::Fragment),
+        b';' => Err(PathError::PathParameters),
         _ => Ok(()),
     }
 }
@@ -140,14 +145,7 @@ fn resolve_segments(path: &str) -> Result<String, PathError> {
                     return Err(PathError::AboveRoot);
                 }
             }
-            s => {
-                if let Some((head, _)) = s.split_once(';') {
-                    if head == "." || head == ".." {
-                        return Err(PathError::DotSegmentWithParams);
-                    }
-                }
-                stack.push(s);
-            }
+            s => stack.push(s),
         }
     }
     let mut out = String::with_capacity(path.len());
@@ -174,7 +172,8 @@ mod tests {
         assert_eq!(ok("/"), "/");
         assert_eq!(ok("/faas/api/render"), "/faas/api/render");
         assert_eq!(ok("/faas/api/a/"), "/faas/api/a/");
-        assert_eq!(ok("/a;b=c/d:e@f!$&'()*+,="), "/a;b=c/d:e@f!$&'()*+,=");
+        assert_eq!(ok("/a%3Bb=c/d:e@f!$&'()*+,="), "/a%3Bb=c/d:e@f!$&'()*+,=");
+        assert_eq!(ok("/a%3bx"), "/a%3Bx");
     }
 
     #[test]
@@ -225,8 +224,11 @@ mod tests {
             ("/..", PathError::AboveRoot),
             ("/a/../..", PathError::AboveRoot),
             ("/a/%2e%2e/%2e%2e/b", PathError::AboveRoot),
-            ("/a/..;/b", PathError::DotSegmentWithParams),
-            ("/a/.;x=1/b", PathError::DotSegmentWithParams),
+            ("/a/..;/b", PathError::PathParameters),
+            ("/a/.;x=1/b", PathError::PathParameters),
+            ("/admin;x/secret", PathError::PathParameters),
+            ("/page;jsessionid=0A1B", PathError::PathParameters),
+            ("/a/;/b", PathError::PathParameters),
             ("a/b", PathError::NotOriginForm),
             ("*", PathError::NotOriginForm),
             ("", PathError::NotOriginForm),

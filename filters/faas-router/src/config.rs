@@ -24,7 +24,7 @@ use crate::policy;
 use crate::table::Table;
 use compile_table::{compile_table, TableContext};
 use filters_common::http_token::is_header_name;
-use filters_common::path::normalize;
+use filters_common::path_match::check_path_pattern;
 use filters_common::{parse_config, ConfigErrors};
 use names::is_dns_subdomain;
 use raw::RawConfig;
@@ -166,8 +166,8 @@ fn compile(raw: RawConfig) -> Result<Config, ConfigErrors> {
 fn check_path_prefix(prefix: &str, errors: &mut ConfigErrors) {
     if !prefix.starts_with('/') || !prefix.ends_with('/') {
         errors.add("pathPrefix", "must start and end with /");
-    } else if normalize(prefix).as_deref() != Ok(prefix) {
-        errors.add("pathPrefix", "must be a normalized path");
+    } else if let Err(e) = check_path_pattern(prefix) {
+        errors.add("pathPrefix", e);
     }
 }
 

@@ -49,7 +49,7 @@ fn normalized(raw: &str) -> Result<(Cow<'_, str>, Option<&str>), PathError> {
     let plain =
         bytes.first() == Some(&b'/') && bytes.iter().all(|&b| {
             matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~'
-                | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+                | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b'='
                 | b':' | b'@')
         }) && !bytes.windows(2).any(|w| w == b"//" || w == b"/.");
     if plain {

@@ -5,14 +5,15 @@
 //!
 //! Rules see the path as faas-router and upstreams do after normalization
 //! (`/public/../a` is `/a`), so dot segments, `//` or escapes cannot steer a
-//! request into a laxer rule. A path that cannot be normalized is refused,
+//! request into a laxer rule; a prefix ends at a segment boundary, as in
+//! faas-router (`filters_common::path_match`). A path that cannot be normalized is refused,
 //! but only when a rule for the request's host needs the path: on a host no
 //! rule names, the default decides without it.
 //!
 //! The host is the `:authority` without port, lower-cased, one trailing dot
 //! removed (`filters_common::host_match::request_host`).
 
-use crate::config::{Config, PathMatch, Requirement, RequirementRule};
+use crate::config::{Config, Requirement, RequirementRule};
 use crate::extract::Request;
 use filters_common::host_match::request_host;
 use filters_common::path::{self, PathError};
@@ -28,12 +29,7 @@ pub fn for_request(config: &Config, req: &Request) -> Result<Requirement, PathEr
             Some(p) => p,
             None => normalized.insert(path::normalize(req.path_without_query())?),
         };
-        let fits = match &rule.matcher {
-            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
-            PathMatch::Exact(e) => path == e,
-            PathMatch::Regex(re) => re.is_match(path),
-        };
-        if fits {
+        if rule.matcher.fits(path) {
             return Ok(rule.requirement);
         }
     }

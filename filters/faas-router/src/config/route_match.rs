@@ -3,7 +3,7 @@
 
 use super::raw::RawMatch;
 use crate::table::Kind;
-use filters_common::path::normalize;
+use filters_common::path_match::check_path_pattern;
 use filters_common::ConfigErrors;
 use std::collections::HashMap;
 
@@ -43,11 +43,8 @@ pub(super) fn check_match(
             return None;
         }
     } else {
-        if normalize(pattern).as_ref() != Ok(*pattern) {
-            errors.add(
-                field,
-                "must be a normalized path (no ., .., //, query or invalid characters)",
-            );
+        if let Err(e) = check_path_pattern(pattern) {
+            errors.add(field, e);
         } else if !pattern.starts_with(path_prefix) {
             errors.add(field, format!("is outside pathPrefix {path_prefix:?}"));
         }
@@ -66,8 +63,8 @@ pub(super) fn check_rewrite(
     let field = format!("{at}.rewritePrefix");
     if kind == Kind::Regex {
         errors.add(field, "needs a prefix or exact match");
-    } else if normalize(rewrite).as_deref() != Ok(rewrite) {
-        errors.add(field, "must be a normalized path starting with /");
+    } else if let Err(e) = check_path_pattern(rewrite) {
+        errors.add(field, e);
     } else if kind == Kind::Prefix && pattern.ends_with('/') && !rewrite.ends_with('/') {
         errors.add(field, "must end with / like the prefix it replaces");
     } else {

@@ -327,3 +327,34 @@ fn the_authority_picks_the_table() {
     assert_eq!(target(None, "/faas/api/only-alpha"), "Passthrough");
     assert_eq!(target(Some("alpha.example.com"), "/elsewhere"), "Untouched");
 }
+
+/// The corpus jwt-auth's rules are tested with too (`filters/common/testdata`): both
+/// filters place every path under the same rule or refuse it for the same reason.
+#[test]
+fn the_shared_path_corpus() {
+    let config = parse(
+        br#"{"routes": [
+          {"match": {"prefix": "/faas/api/admin"}, "service": "admin", "namespace": "ops"},
+          {"match": {"prefix": "/faas/api/public"}, "service": "public", "namespace": "web"}
+        ], "onNoMatch": "passthrough"}"#,
+    )
+    .unwrap();
+    let corpus = include_str!("../../../common/testdata/path_corpus.txt");
+    let mut checked = 0;
+    for line in corpus.lines().filter(|l| !l.starts_with('#')) {
+        let (path, want) = line.split_once('\t').unwrap();
+        let got = match decide(&config, Some(path), [], || 0) {
+            Outcome::Routed(r) => r.target.service.clone(),
+            Outcome::Reject {
+                status: 400,
+                reason,
+                ..
+            } => format!("refused:{reason}"),
+            Outcome::Untouched | Outcome::Passthrough => "other".to_string(),
+            other => panic!("{path}: {other:?}"),
+        };
+        assert_eq!(got, want, "{path}");
+        checked += 1;
+    }
+    assert!(checked > 40);
+}

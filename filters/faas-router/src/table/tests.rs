@@ -181,3 +181,68 @@ fn many_prefixes_stay_fast() {
     let long = format!("/faas/api/s1/{}", "x/".repeat(20_000));
     assert_eq!(route(&t, &long), Some(1));
 }
+
+/// The index against the plain definition (`filters_common::path_match`, the meaning jwt-auth's
+/// rules use too): exact, else the smallest matching regex pattern, else the longest covering
+/// prefix — on pseudo-random tables and paths over a small alphabet, so they collide often.
+#[test]
+fn the_index_agrees_with_a_brute_force_reference() {
+    use filters_common::path_match::PathMatch;
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let segments = ["a", "ab", "b", "a.b", "x-1"];
+    let random_path = |next: &mut dyn FnMut(usize) -> usize| {
+        let mut p = String::new();
+        for _ in 0..=next(4) {
+            p.push('/');
+            p.push_str(segments[next(segments.len())]);
+        }
+        if next(3) == 0 {
+            p.push('/');
+        }
+        p
+    };
+    for _ in 0..300 {
+        let mut routes: Vec<(Kind, String)> = Vec::new();
+        for _ in 0..1 + next(8) {
+            let p = random_path(&mut next);
+            let route = match next(5) {
+                0 => (Kind::Exact, p),
+                1 => (Kind::Regex, format!("{p}/[a-b]+")),
+                2 => (Kind::Regex, format!("{}.*", p.trim_end_matches('/'))),
+                _ => (Kind::Prefix, p),
+            };
+            if !routes.contains(&route) {
+                routes.push(route);
+            }
+        }
+        let pairs: Vec<(Kind, &str)> = routes.iter().map(|(k, p)| (*k, p.as_str())).collect();
+        let t = table(&pairs);
+        let matchers: Vec<PathMatch> = routes
+            .iter()
+            .map(|(k, p)| match k {
+                Kind::Exact => PathMatch::exact(p).unwrap(),
+                Kind::Prefix => PathMatch::prefix(p).unwrap(),
+                Kind::Regex => PathMatch::regex(p).unwrap(),
+            })
+            .collect();
+        for _ in 0..40 {
+            let path = random_path(&mut next);
+            let (routes, matchers, path_ref) = (&routes, &matchers, &path);
+            let fitting = |kind: Kind| {
+                (0..routes.len())
+                    .filter(move |&i| routes[i].0 == kind && matchers[i].fits(path_ref))
+            };
+            let want = fitting(Kind::Exact)
+                .next()
+                .or_else(|| fitting(Kind::Regex).min_by_key(|&i| routes[i].1.as_str()))
+                .or_else(|| fitting(Kind::Prefix).max_by_key(|&i| routes[i].1.len()));
+            assert_eq!(route(&t, &path), want, "{path} in {routes:?}");
+        }
+    }
+}

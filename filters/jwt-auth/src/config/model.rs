@@ -90,12 +90,7 @@ pub struct JwtRule {
     pub require_expiration: bool,
 }
 
-#[derive(Debug, Clone)]
-pub enum PathMatch {
-    Prefix(String),
-    Exact(String),
-    Regex(regex_lite::Regex),
-}
+pub use filters_common::path_match::PathMatch;
 
 #[derive(Debug, Clone)]
 pub struct RequirementRule {

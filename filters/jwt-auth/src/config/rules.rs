@@ -1,6 +1,7 @@
 //! How `rules[i]` (which paths on which hosts need what) is checked and
-//! compiled: exactly one of prefix, exact, regex (whole-path, as Envoy's
-//! safe_regex), and an optional non-empty host list.
+//! compiled: exactly one of prefix, exact, regex (`filters_common::path_match`:
+//! prefixes end at a segment boundary, regexes match the whole path), and an
+//! optional non-empty host list.
 
 use super::model::{PathMatch, RequirementRule};
 use super::raw::RawRequirementRule;
@@ -20,29 +21,21 @@ pub(super) fn requirement_rule(
         errors.add(at, "exactly one of prefix, exact, regex is required");
         return None;
     }
-    // Rules are matched on the normalized path, which starts with '/'.
-    let matcher = if let Some(p) = m.prefix {
-        if !p.starts_with('/') {
-            errors.add(format!("{at}.prefix"), "must start with '/'");
-            return None;
-        }
-        PathMatch::Prefix(p)
+    let (kind, compiled) = if let Some(p) = m.prefix {
+        ("prefix", PathMatch::prefix(&p))
     } else if let Some(e) = m.exact {
-        if !e.starts_with('/') {
-            errors.add(format!("{at}.exact"), "must start with '/'");
-            return None;
-        }
-        PathMatch::Exact(e)
+        ("exact", PathMatch::exact(&e))
     } else if let Some(re) = m.regex {
-        match filters_common::full_match_regex::full_match(&re) {
-            Ok(r) => PathMatch::Regex(r),
-            Err(e) => {
-                errors.add(format!("{at}.regex"), e);
-                return None;
-            }
-        }
+        ("regex", PathMatch::regex(&re))
     } else {
         return None;
+    };
+    let matcher = match compiled {
+        Ok(matcher) => matcher,
+        Err(e) => {
+            errors.add(format!("{at}.{kind}"), e);
+            return None;
+        }
     };
     let hosts = match r.hosts {
         None => Vec::new(),

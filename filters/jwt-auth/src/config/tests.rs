@@ -170,6 +170,31 @@ fn numbers_out_of_bounds_are_named() {
     assert_eq!(c.cache_max_entries, 1_000_000);
 }
 
+/// Rules are matched on normalized paths: a prefix or exact pattern no normalized path can
+/// equal would be a rule that silently never applies.
+#[test]
+fn rule_paths_that_could_never_match_are_refused() {
+    let got = fields(&format!(
+        r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}"}}],
+        "rules":[{{"match":{{"prefix":"/admin/../public"}},"requirement":"none"}},
+                 {{"match":{{"exact":"/a//b"}},"requirement":"none"}},
+                 {{"match":{{"prefix":"/admin;jsessionid=1"}},"requirement":"none"}},
+                 {{"match":{{"exact":"/search?q=x"}},"requirement":"none"}},
+                 {{"match":{{"prefix":"/%7Euser/"}},"requirement":"none"}},
+                 {{"match":{{"prefix":"/~user/"}},"requirement":"none"}}]}}"#
+    ));
+    assert_eq!(
+        got,
+        vec![
+            "rules[0].match.prefix",
+            "rules[1].match.exact",
+            "rules[2].match.prefix",
+            "rules[3].match.exact",
+            "rules[4].match.prefix"
+        ]
+    );
+}
+
 #[test]
 fn rule_paths_must_start_with_a_slash() {
     let got = fields(&format!(

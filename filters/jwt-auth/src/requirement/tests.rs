@@ -47,6 +47,47 @@ fn first_matching_rule_decides_on_the_path_without_query() {
     assert_eq!(try_at("GET", "nothing", &[]), Err(PathError::NotOriginForm));
 }
 
+/// Compatibility note in the README: before, `prefix` was a plain string prefix.
+#[test]
+fn a_prefix_ends_at_a_segment_boundary() {
+    let c = crate::config::parse(
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        "rules":[{"match":{"prefix":"/public"},"requirement":"none"}],
+        "defaultRequirement":"required"}"#,
+    )
+    .unwrap();
+    let at = |path: &str| {
+        let req = Request {
+            path: path.into(),
+            ..Request::default()
+        };
+        for_request(&c, &req)
+    };
+    assert_eq!(at("/public"), Ok(Requirement::None));
+    assert_eq!(at("/public/"), Ok(Requirement::None));
+    assert_eq!(at("/public/a?b"), Ok(Requirement::None));
+    assert_eq!(at("/publicity/admin"), Ok(Requirement::Required));
+    assert_eq!(at("/publicX"), Ok(Requirement::Required));
+}
+
+/// Tomcat serves `/admin;x/secret` as `/admin/secret`; Go keeps `admin;x` as the segment
+/// name: a raw `;` is refused wherever a rule needs the path, never matched either way.
+#[test]
+fn path_parameters_are_refused() {
+    for p in [
+        "/faas/api/public;x/../a",
+        "/admin;x/secret",
+        "/healthz;jsessionid=1",
+    ] {
+        assert_eq!(try_at("GET", p, &[]), Err(PathError::PathParameters), "{p}");
+    }
+    assert_eq!(at("GET", "/healthz?a;b", &[]), Requirement::None);
+    assert_eq!(
+        at("GET", "/faas/api/public/a%3Bb", &[]),
+        Requirement::AllowMissing
+    );
+}
+
 #[test]
 fn rules_match_the_normalized_path() {
     for bypass in [
@@ -79,7 +120,7 @@ fn a_path_that_cannot_be_normalized_is_refused() {
     assert_eq!(try_at("GET", "/../a", &[]), Err(PathError::AboveRoot));
     assert_eq!(
         try_at("GET", "/faas/api/public/..;/a", &[]),
-        Err(PathError::DotSegmentWithParams)
+        Err(PathError::PathParameters)
     );
 }
 
@@ -180,4 +221,35 @@ fn only_a_real_preflight_passes() {
     assert_eq!(at("OPTIONS", "/a", &pre), Requirement::None);
     assert_eq!(at("OPTIONS", "/a", &pre[..1]), Requirement::Required);
     assert_eq!(at("GET", "/a", &pre), Requirement::Required);
+}
+
+/// The corpus faas-router's table is tested with too (`filters/common/testdata`): both
+/// filters place every path under the same rule or refuse it for the same reason.
+#[test]
+fn the_shared_path_corpus() {
+    let c = crate::config::parse(
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        "rules":[{"match":{"prefix":"/faas/api/admin"},"requirement":"required"},
+                 {"match":{"prefix":"/faas/api/public"},"requirement":"none"}],
+        "defaultRequirement":"allow_missing"}"#,
+    )
+    .unwrap();
+    let corpus = include_str!("../../../common/testdata/path_corpus.txt");
+    let mut checked = 0;
+    for line in corpus.lines().filter(|l| !l.starts_with('#')) {
+        let (path, want) = line.split_once('\t').unwrap();
+        let req = Request {
+            path: path.into(),
+            ..Request::default()
+        };
+        let got = match for_request(&c, &req) {
+            Ok(Requirement::Required) => "admin".to_string(),
+            Ok(Requirement::None) => "public".to_string(),
+            Ok(Requirement::AllowMissing) => "other".to_string(),
+            Err(e) => format!("refused:{}", e.reason()),
+        };
+        assert_eq!(got, want, "{path}");
+        checked += 1;
+    }
+    assert!(checked > 40);
 }
