@@ -53,7 +53,7 @@ pub fn minimal_config(module: &str) -> &'static str {
     match module {
         "grey_chain" => r#"{"mode":"gateway","lanes":["grey"],"gateway":{}}"#,
         "jwt_auth" => {
-            r#"{"jwtRules":[{"issuer":"https://issuer.example.com","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"alg\":\"HS256\"}]}"}],"defaultRequirement":"allow_missing"}"#
+            r#"{"jwtRules":[{"issuer":"https://issuer.example.com","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\",\"alg\":\"HS256\"}]}"}],"defaultRequirement":"allow_missing"}"#
         }
         _ => "{}",
     }

@@ -167,7 +167,7 @@ impl Engine {
             }
         }
         Engine {
-            cache: TokenCache::new(config.cache_max_entries),
+            cache: TokenCache::new(config.cache_max_entries, config.cache_max_bytes),
             output_headers: config.output_headers(),
             locations,
             keys,
@@ -177,6 +177,11 @@ impl Engine {
     }
 
     /// Headers removed from every request before anything is decided.
+    /// A fetched JWKS longer than this is refused unread (`maxJwksBytes`).
+    pub fn max_jwks_bytes(&self) -> usize {
+        self.config.max_jwks_bytes
+    }
+
     pub fn output_headers(&self) -> &[String] {
         &self.output_headers
     }
@@ -376,7 +381,14 @@ impl Engine {
         };
         let uri = remote.spec.uri.clone();
         let last = rk.last_doc;
+        let max = self.config.max_jwks_bytes;
         let outcome = result.and_then(|body| {
+            if body.len() > max {
+                return Err(format!(
+                    "JWKS of {} bytes is over maxJwksBytes ({max})",
+                    body.len()
+                ));
+            }
             let digest: [u8; 32] = Sha256::digest(body).into();
             // Unchanged: keep the parsed keys (building EC tables takes ms).
             if last == Some(digest) {

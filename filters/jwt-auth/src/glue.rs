@@ -96,7 +96,12 @@ impl Context for Root {
                     .ok()
                     .flatten()
                     .unwrap_or_default();
-            if status == b"200" {
+            let max = shared.engine.as_ref().map_or(0, Engine::max_jwks_bytes);
+            if status == b"200" && body_size > max {
+                Err(format!(
+                    "JWKS of {body_size} bytes is over maxJwksBytes ({max}); not read"
+                ))
+            } else if status == b"200" {
                 let body = hostcalls::get_buffer(
                     proxy_wasm::types::BufferType::HttpCallResponseBody,
                     0,

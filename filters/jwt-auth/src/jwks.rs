@@ -60,7 +60,13 @@ impl KeyMaterial {
             KeyMaterial::Rsa(_) => matches!(alg, RS256 | RS384 | RS512 | PS256 | PS384 | PS512),
             KeyMaterial::P256(_) => alg == ES256,
             KeyMaterial::P384(_) => alg == ES384,
-            KeyMaterial::Hmac(_) => matches!(alg, HS256 | HS384 | HS512),
+            // RFC 7518 §3.2: a key at least as long as the hash output.
+            KeyMaterial::Hmac(k) => match alg {
+                HS256 => k.len() >= 32,
+                HS384 => k.len() >= 48,
+                HS512 => k.len() >= 64,
+                _ => false,
+            },
             KeyMaterial::Ed25519(_) => alg == EdDSA,
         }
     }
@@ -125,6 +131,13 @@ pub fn parse(json: &[u8]) -> (KeySet, Vec<Problem>) {
         ));
         return (set, problems);
     };
+    if keys.len() > MAX_JWKS_KEYS {
+        problems.push(problem(
+            "keys",
+            format!("has {} keys; at most {MAX_JWKS_KEYS} are read", keys.len()),
+        ));
+        return (set, problems);
+    }
     for (i, key) in keys.iter().enumerate() {
         let at = format!("keys[{i}]");
         let Some(obj) = key.as_object() else {
@@ -151,6 +164,13 @@ fn problem(at: &str, message: impl Into<String>) -> Problem {
 }
 
 type KeyError = (&'static str, String);
+
+/// A JWKS with more keys is refused whole (a key's kid is looked up linearly,
+/// and EC keys each build a table).
+pub const MAX_JWKS_KEYS: usize = 1000;
+
+/// RFC 7518 §3.2; HS384 and HS512 need 48 and 64 bytes (`KeyMaterial::fits`).
+pub const MIN_HMAC_KEY_BYTES: usize = 32;
 
 fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
     let text = |field: &'static str| -> Result<Option<&str>, KeyError> {
@@ -215,8 +235,14 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
         }
         "oct" => {
             let k = bytes("k")?;
-            if k.is_empty() {
-                return Err(("k", "must not be empty".into()));
+            if k.len() < MIN_HMAC_KEY_BYTES {
+                return Err((
+                    "k",
+                    format!(
+                        "an HMAC secret must be at least {MIN_HMAC_KEY_BYTES} bytes, the HS256 hash size (RFC 7518 §3.2); this one is {}",
+                        k.len()
+                    ),
+                ));
             }
             KeyMaterial::Hmac(k)
         }
@@ -237,7 +263,14 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
     };
     if let Some(a) = alg {
         if !material.fits(a) {
-            return Err(("alg", format!("{a:?} does not fit a {kty} key")));
+            let why = match &material {
+                KeyMaterial::Hmac(k) => format!(
+                    "{a:?} needs a secret at least as long as its hash output (RFC 7518 §3.2); this one is {} bytes",
+                    k.len()
+                ),
+                _ => format!("{a:?} does not fit a {kty} key"),
+            };
+            return Err(("alg", why));
         }
     }
     Ok(Some(Jwk { kid, alg, material }))
@@ -260,7 +293,7 @@ mod tests {
             format!(
                 r#"{{"keys":[
                 {{"kty":"EC","crv":"P-256","x":"{P256_X}","y":"{P256_Y}","kid":"e1","alg":"ES256"}},
-                {{"kty":"oct","k":"c2VjcmV0","kid":"h1"}},
+                {{"kty":"oct","k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE","kid":"h1"}},
                 {{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}
             ]}}"#
             )
@@ -271,7 +304,8 @@ mod tests {
         assert_eq!(set.keys[0].kid.as_deref(), Some("e1"));
         assert!(set.keys[0].accepts(Alg::ES256));
         assert!(!set.keys[0].accepts(Alg::ES384));
-        assert!(set.keys[1].accepts(Alg::HS384));
+        assert!(set.keys[1].accepts(Alg::HS256));
+        assert!(!set.keys[1].accepts(Alg::HS384), "a 32-byte secret");
         assert!(!set.keys[1].accepts(Alg::RS256));
         assert!(set.keys[2].accepts(Alg::EdDSA));
     }
@@ -279,7 +313,7 @@ mod tests {
     #[test]
     fn skips_encryption_and_unknown_key_types() {
         let (set, problems) = parse(
-            br#"{"keys":[{"kty":"oct","k":"c2VjcmV0","use":"enc"},{"kty":"XYZ"},{"kty":"oct","k":"c2VjcmV0"}]}"#,
+            br#"{"keys":[{"kty":"oct","k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE","use":"enc"},{"kty":"XYZ"},{"kty":"oct","k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE"}]}"#,
         );
         assert!(problems.is_empty());
         assert_eq!(set.keys.len(), 1);
@@ -300,15 +334,21 @@ mod tests {
             (r#"{"kty":"oct"}"#, "keys[0].k"),
             (r#"{"kty":"oct","k":""}"#, "keys[0].k"),
             (
-                r#"{"kty":"oct","k":"c2VjcmV0","alg":"none"}"#,
+                r#"{"kty":"oct","k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE","alg":"none"}"#,
                 "keys[0].alg",
             ),
             (
-                r#"{"kty":"oct","k":"c2VjcmV0","alg":"RS256"}"#,
+                r#"{"kty":"oct","k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE","alg":"RS256"}"#,
                 "keys[0].alg",
             ),
-            (r#"{"kty":"oct","k":"c2VjcmV0","kid":5}"#, "keys[0].kid"),
-            (r#"{"k":"c2VjcmV0"}"#, "keys[0].kty"),
+            (
+                r#"{"kty":"oct","k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE","kid":5}"#,
+                "keys[0].kid",
+            ),
+            (
+                r#"{"k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE"}"#,
+                "keys[0].kty",
+            ),
             (r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#, "keys[0].n"),
             (r#"{"kty":"RSA","e":"AQAB"}"#, "keys[0].n"),
             (r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA"}"#, "keys[0].x"),
@@ -328,8 +368,38 @@ mod tests {
         assert_eq!(parse(b"{}").1[0].at, "keys");
         assert_eq!(parse(br#"{"keys":[]}"#).1[0].at, "keys");
         assert_eq!(
-            parse(br#"{"keys":[{"kty":"oct","k":"c2VjcmV0","use":"enc"}]}"#).1[0].at,
+            parse(br#"{"keys":[{"kty":"oct","k":"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE","use":"enc"}]}"#).1[0].at,
             "keys"
+        );
+    }
+
+    /// RFC 7518 §3.2: an HMAC key at least as long as the hash output.
+    #[test]
+    fn short_hmac_secrets_are_refused() {
+        let k = |n: usize| b64::encode(&vec![7u8; n]);
+        for (key, field) in [
+            (format!(r#"{{"kty":"oct","k":"{}"}}"#, k(6)), "keys[0].k"),
+            (format!(r#"{{"kty":"oct","k":"{}"}}"#, k(31)), "keys[0].k"),
+            (
+                format!(r#"{{"kty":"oct","k":"{}","alg":"HS384"}}"#, k(32)),
+                "keys[0].alg",
+            ),
+            (
+                format!(r#"{{"kty":"oct","k":"{}","alg":"HS512"}}"#, k(63)),
+                "keys[0].alg",
+            ),
+        ] {
+            let (set, problems) = one(&key);
+            assert!(set.keys.is_empty(), "{key}");
+            assert_eq!(problems[0].at, field, "{key}: {problems:?}");
+        }
+        let (set, problems) = one(&format!(r#"{{"kty":"oct","k":"{}"}}"#, k(48)));
+        assert!(problems.is_empty());
+        assert!(set.keys[0].accepts(Alg::HS256));
+        assert!(set.keys[0].accepts(Alg::HS384));
+        assert!(
+            !set.keys[0].accepts(Alg::HS512),
+            "48 bytes are too short for HS512"
         );
     }
 }

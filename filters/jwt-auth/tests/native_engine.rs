@@ -312,6 +312,46 @@ fn remote_keys_wait_rotate_and_survive_failures() {
     assert_eq!(e.take_metrics(), vec![Metric::CacheHit, Metric::Allowed]);
 }
 
+/// Issue 15: a fetched JWKS over `maxJwksBytes` or with more than 1,000 keys is refused like a
+/// bad document; the last good keys stay.
+#[test]
+fn oversized_remote_jwks_are_refused_and_the_last_good_keys_kept() {
+    let k1 = p256();
+    let mut e = remote_engine();
+    assert_eq!(e.due_fetches(NOW), vec![0]);
+    e.fetch_done(0, NOW, Ok(jwks(&[k1.jwk(Some("k1"), None)]).as_bytes()));
+    let t1 = std_token(&k1, "ES256", Some("k1"));
+    assert_eq!(status(&e.decide(&bearer(&t1), NOW, false)), 200);
+    e.take_metrics();
+    let padded = format!(
+        r#"{{"keys":[{}],"padding":"{}"}}"#,
+        k1.jwk(Some("k1"), None),
+        "x".repeat(256 * 1024)
+    );
+    let logs = e.fetch_done(0, NOW + 600, Ok(padded.as_bytes()));
+    assert!(
+        logs.iter()
+            .any(|(warn, l)| *warn && l.contains("over maxJwksBytes")),
+        "{logs:?}"
+    );
+    let many: Vec<_> = (0..1001)
+        .map(|i| k1.jwk(Some(&format!("k{i}")), None))
+        .collect();
+    let logs = e.fetch_done(0, NOW + 700, Ok(jwks(&many).as_bytes()));
+    assert!(
+        logs.iter().any(|(_, l)| l.contains("at most 1000")),
+        "{logs:?}"
+    );
+    assert_eq!(
+        e.take_metrics()
+            .iter()
+            .filter(|m| **m == Metric::JwksFetchFailure)
+            .count(),
+        2
+    );
+    assert_eq!(status(&e.decide(&bearer(&t1), NOW + 701, false)), 200);
+}
+
 #[test]
 fn metric_index_is_its_position_in_all() {
     let all = Metric::all();

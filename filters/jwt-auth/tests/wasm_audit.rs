@@ -177,7 +177,7 @@ fn a_request_that_waited_for_keys_in_vain_passes_in_audit() {
 fn an_unknown_mode_is_refused_naming_the_field() {
     let refused = Host::load(testhost::dist("jwt_auth"))
         .unwrap()
-        .config(r#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],"mode":"observe"}"#)
+        .config(r#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}]}"}],"mode":"observe"}"#)
         .err()
         .expect("refused");
     assert!(

@@ -18,9 +18,10 @@ mod tests;
 use filters_common::ConfigErrors;
 pub use model::{
     ClaimHeader, Config, JwtRule, KeySource, Location, Mode, PathMatch, RemoteJwks, Requirement,
-    RequirementRule, DEFAULT_CACHE_ENTRIES, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_JWKS_CACHE_SECONDS,
-    DEFAULT_MAX_TOKEN_BYTES, MAX_CACHE_ENTRIES, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
-    MAX_MAX_TOKEN_BYTES,
+    RequirementRule, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, DEFAULT_CLOCK_SKEW_SECONDS,
+    DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES, MAX_CACHE_BYTES,
+    MAX_CACHE_ENTRIES, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS, MAX_MAX_JWKS_BYTES,
+    MAX_MAX_TOKEN_BYTES, MIN_MAX_JWKS_BYTES,
 };
 use provider::jwt_rule;
 use rules::requirement_rule;
@@ -31,8 +32,28 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
     if raw.jwt_rules.is_empty() {
         errors.add("jwtRules", "at least one rule is required");
     }
+    let max_jwks_bytes = raw
+        .max_jwks_bytes
+        .map_or(Some(DEFAULT_MAX_JWKS_BYTES), |n| usize::try_from(n).ok())
+        .unwrap_or(usize::MAX);
+    let jwks_limit_ok = (MIN_MAX_JWKS_BYTES..=MAX_MAX_JWKS_BYTES).contains(&max_jwks_bytes);
+    if !jwks_limit_ok {
+        errors.add(
+            "maxJwksBytes",
+            format!("must be between {MIN_MAX_JWKS_BYTES} and {MAX_MAX_JWKS_BYTES}"),
+        );
+    }
     let mut jwt_rules = Vec::new();
     for (i, r) in raw.jwt_rules.into_iter().enumerate() {
+        if let Some(len) = r.jwks.as_ref().map(String::len) {
+            if jwks_limit_ok && len > max_jwks_bytes {
+                errors.add(
+                    format!("jwtRules[{i}].jwks"),
+                    format!("is {len} bytes, over maxJwksBytes ({max_jwks_bytes})"),
+                );
+                continue;
+            }
+        }
         if let Some(rule) = jwt_rule(r, &format!("jwtRules[{i}]"), &mut errors) {
             if jwt_rules.iter().any(|o: &JwtRule| o.issuer == rule.issuer) {
                 errors.add(
@@ -69,12 +90,24 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
             format!("must be at most {MAX_CACHE_ENTRIES} (0 disables the cache)"),
         );
     }
+    let cache_max_bytes = raw
+        .token_cache_max_bytes
+        .map_or(Some(DEFAULT_CACHE_BYTES), |n| usize::try_from(n).ok())
+        .unwrap_or(usize::MAX);
+    if cache_max_bytes > MAX_CACHE_BYTES {
+        errors.add(
+            "tokenCache.maxBytes",
+            format!("must be at most {MAX_CACHE_BYTES} (0 disables the cache)"),
+        );
+    }
     let config = Config {
         jwt_rules,
         rules,
         default_requirement: raw.default_requirement.unwrap_or(Requirement::Required),
         max_token_bytes,
+        max_jwks_bytes,
         cache_max_entries,
+        cache_max_bytes,
         mode: raw.mode.unwrap_or(Mode::Enforce),
     };
     errors.into_result(config)

@@ -15,6 +15,13 @@ pub const MAX_CLOCK_SKEW_SECONDS: u64 = 86_400;
 pub const MAX_JWKS_CACHE_SECONDS: u64 = 7 * 86_400;
 /// Envoy's default header size limit is 60 KiB; a token cannot exceed it.
 pub const MAX_MAX_TOKEN_BYTES: usize = 65_536;
+/// `maxJwksBytes`: the largest JWKS document read, inline or fetched.
+/// `tokenCache.maxBytes`: per VM, by `cache::Entry::cost`.
+pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const MAX_CACHE_BYTES: usize = 1024 * 1024 * 1024;
+pub const DEFAULT_MAX_JWKS_BYTES: usize = 256 * 1024;
+pub const MIN_MAX_JWKS_BYTES: usize = 1024;
+pub const MAX_MAX_JWKS_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_CACHE_ENTRIES: usize = 1_000_000;
 
 /// What a request needs to pass.
@@ -107,7 +114,9 @@ pub struct Config {
     pub rules: Vec<RequirementRule>,
     pub default_requirement: Requirement,
     pub max_token_bytes: usize,
+    pub max_jwks_bytes: usize,
     pub cache_max_entries: usize,
+    pub cache_max_bytes: usize,
     pub mode: Mode,
 }
 

@@ -15,7 +15,9 @@ pub(super) struct RawConfig {
     pub(super) rules: Vec<RawRequirementRule>,
     pub(super) default_requirement: Option<Requirement>,
     pub(super) max_token_bytes: Option<u64>,
+    pub(super) max_jwks_bytes: Option<u64>,
     pub(super) token_cache_max_entries: Option<u64>,
+    pub(super) token_cache_max_bytes: Option<u64>,
     pub(super) mode: Option<Mode>,
 }
 
@@ -87,10 +89,12 @@ pub(super) fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
         raw.rules = list(m, "", "rules", e, read_requirement_rule).unwrap_or_default();
         raw.default_requirement = field(m, "", "defaultRequirement", e, requirement);
         raw.max_token_bytes = field(m, "", "maxTokenBytes", e, uint);
+        raw.max_jwks_bytes = field(m, "", "maxJwksBytes", e, uint);
         raw.mode = field(m, "", "mode", e, mode);
         if let Some(v) = m.get("tokenCache").filter(|v| !v.is_null()) {
-            if let Some(c) = object(v, "tokenCache", &["maxEntries"], e) {
+            if let Some(c) = object(v, "tokenCache", &["maxEntries", "maxBytes"], e) {
                 raw.token_cache_max_entries = field(c, "tokenCache", "maxEntries", e, uint);
+                raw.token_cache_max_bytes = field(c, "tokenCache", "maxBytes", e, uint);
             }
         }
     }
@@ -102,6 +106,7 @@ const ROOT_FIELDS: &[&str] = &[
     "rules",
     "defaultRequirement",
     "maxTokenBytes",
+    "maxJwksBytes",
     "tokenCache",
     "mode",
 ];

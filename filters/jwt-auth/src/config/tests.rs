@@ -2,7 +2,7 @@ use super::provider::split_uri;
 use super::*;
 use filters_common::host_match::HostPattern;
 
-const JWKS: &str = r#"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"alg\":\"HS256\"}]}"#;
+const JWKS: &str = r#"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\",\"alg\":\"HS256\"}]}"#;
 
 fn ok(json: &str) -> Config {
     parse(json.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
@@ -431,4 +431,49 @@ fn uri_split() {
     assert_eq!(split_uri("http:///x"), None);
     assert_eq!(split_uri("http://u@a/x"), None);
     assert_eq!(split_uri("a/x"), None);
+}
+
+/// Issue 15: `maxJwksBytes` bounds inline documents at configure time (and fetched ones, see
+/// tests/native_engine.rs); a JWKS of more than 1,000 keys is refused whole.
+#[test]
+fn oversized_inline_jwks_are_refused_naming_the_field() {
+    let key = r#"{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}"#;
+    let many = vec![key; 1001].join(",");
+    let big = format!(r#"{{\"keys\":[{key}],\"x\":\"{}\"}}"#, "y".repeat(2000));
+    let got = fields(&format!(
+        r#"{{"jwtRules":[{{"issuer":"a","jwks":"{{\"keys\":[{many}]}}"}},
+                        {{"issuer":"b","jwks":"{big}"}},
+                        {{"issuer":"c","jwks":"{JWKS}"}}],
+           "maxJwksBytes":1024}}"#
+    ));
+    assert_eq!(got, vec!["jwtRules[0].jwks", "jwtRules[1].jwks"]);
+    assert_eq!(
+        ok(&format!(
+            r#"{{"jwtRules":[{{"issuer":"c","jwks":"{JWKS}"}}]}}"#
+        ))
+        .max_jwks_bytes,
+        256 * 1024
+    );
+    for bad in ["0", "1023", "16777217"] {
+        let got = fields(&format!(
+            r#"{{"jwtRules":[{{"issuer":"c","jwks":"{JWKS}"}}],"maxJwksBytes":{bad}}}"#
+        ));
+        assert_eq!(got, vec!["maxJwksBytes"], "{bad}");
+    }
+}
+
+#[test]
+fn token_cache_max_bytes_defaults_to_32_mib_and_is_bounded() {
+    let c = ok(&format!(
+        r#"{{"jwtRules":[{{"issuer":"c","jwks":"{JWKS}"}}]}}"#
+    ));
+    assert_eq!(c.cache_max_bytes, 32 * 1024 * 1024);
+    let c = ok(&format!(
+        r#"{{"jwtRules":[{{"issuer":"c","jwks":"{JWKS}"}}],"tokenCache":{{"maxBytes":0}}}}"#
+    ));
+    assert_eq!(c.cache_max_bytes, 0);
+    let got = fields(&format!(
+        r#"{{"jwtRules":[{{"issuer":"c","jwks":"{JWKS}"}}],"tokenCache":{{"maxBytes":1073741825}}}}"#
+    ));
+    assert_eq!(got, vec!["tokenCache.maxBytes"]);
 }

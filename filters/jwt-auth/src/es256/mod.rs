@@ -58,8 +58,9 @@ impl PublicKey {
         if fe::sqr(&y) != rhs {
             return None;
         }
-        // Build G's table now rather than on the first request.
-        generator_table();
+        // Build G's table now rather than on the first request; without it
+        // no key is made, so nothing verifies (closed).
+        generator_table()?;
         let table = Table::new(&Affine { x, y }, KEY_WINDOW)?;
         Some(PublicKey {
             table: Arc::new(table),
@@ -75,6 +76,15 @@ impl PublicKey {
 
     /// Verifies against a 32-byte digest.
     pub fn verify_prehash(&self, digest: &[u8; 32], sig: &[u8]) -> bool {
+        self.verify_with(generator_table(), digest, sig)
+    }
+
+    /// `verify_prehash` with G's table given: none (it could not be built)
+    /// refuses every signature.
+    fn verify_with(&self, g: Option<&Table>, digest: &[u8; 32], sig: &[u8]) -> bool {
+        let Some(g) = g else {
+            return false;
+        };
         let Ok(sig) = <&[u8; 64]>::try_from(sig) else {
             return false;
         };
@@ -96,7 +106,7 @@ impl PublicKey {
         let u1 = mul_mod_n(&e, &w);
         let u2 = mul_mod_n(&r, &w);
         let mut acc = IDENTITY;
-        generator_table().add_multiple(&mut acc, &u1);
+        g.add_multiple(&mut acc, &u1);
         self.table.add_multiple(&mut acc, &u2);
         if acc.is_identity() {
             return false;

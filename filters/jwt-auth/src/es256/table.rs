@@ -63,14 +63,10 @@ pub(super) fn digit(k: &U256, at: usize, width: usize) -> usize {
     ((two >> (at % 32)) & ((1u64 << width) - 1)) as usize
 }
 
-pub(super) fn generator_table() -> &'static Table {
-    static G: OnceLock<Table> = OnceLock::new();
-    G.get_or_init(|| {
-        let g = Affine { x: GX, y: GY };
-        // G is a fixed point of order n: the table always exists.
-        Table::new(&g, G_WINDOW).unwrap_or(Table {
-            window: G_WINDOW,
-            points: Vec::new(),
-        })
-    })
+/// G's table, built once per VM. G is a fixed point of order n, so it always
+/// builds; if it ever did not, every ES256 verification fails (closed).
+pub(super) fn generator_table() -> Option<&'static Table> {
+    static G: OnceLock<Option<Table>> = OnceLock::new();
+    G.get_or_init(|| Table::new(&Affine { x: GX, y: GY }, G_WINDOW))
+        .as_ref()
 }

@@ -115,8 +115,26 @@ fn generator_is_on_the_curve_and_has_order_n() {
     // n·G = identity: (n-1)·G + G.
     let mut acc = IDENTITY;
     let nm1 = sub_raw(&N, &ONE).0;
-    generator_table().add_multiple(&mut acc, &nm1);
+    generator_table().unwrap().add_multiple(&mut acc, &nm1);
     assert!(!acc.is_identity());
-    let gpt = generator_table().points[0];
+    let gpt = generator_table().unwrap().points[0];
     assert!(acc.add_affine(&gpt).is_identity());
+}
+
+/// Issue 15: without G's table nothing verifies, not even a good signature.
+#[test]
+fn without_the_generator_table_every_signature_is_refused() {
+    use p256::ecdsa::signature::Signer;
+    use p256::ecdsa::{Signature, SigningKey};
+    let sk = SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let point = sk.verifying_key().to_sec1_point(false);
+    let x: [u8; 32] = point.x().unwrap().as_slice().try_into().unwrap();
+    let y: [u8; 32] = point.y().unwrap().as_slice().try_into().unwrap();
+    let key = PublicKey::from_coordinates(&x, &y).unwrap();
+    let msg = b"header.payload";
+    let sig: Signature = sk.sign(msg);
+    let digest: [u8; 32] = Sha256::digest(msg).into();
+    let sig = sig.to_bytes();
+    assert!(key.verify_with(generator_table(), &digest, &sig));
+    assert!(!key.verify_with(None, &digest, &sig));
 }

@@ -2,7 +2,7 @@ use super::*;
 
 fn config() -> Config {
     crate::config::parse(
-        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}]}"}],
         "rules":[
           {"match":{"prefix":"/faas/api/public/"},"requirement":"allow_missing"},
           {"match":{"exact":"/healthz"},"requirement":"none"},
@@ -51,7 +51,7 @@ fn first_matching_rule_decides_on_the_path_without_query() {
 #[test]
 fn a_prefix_ends_at_a_segment_boundary() {
     let c = crate::config::parse(
-        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}]}"}],
         "rules":[{"match":{"prefix":"/public"},"requirement":"none"}],
         "defaultRequirement":"required"}"#,
     )
@@ -127,7 +127,7 @@ fn a_path_that_cannot_be_normalized_is_refused() {
 #[test]
 fn without_rules_the_path_is_not_judged() {
     let c = crate::config::parse(
-        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}]}"}],
         "defaultRequirement":"allow_missing"}"#,
     )
     .unwrap();
@@ -140,7 +140,7 @@ fn without_rules_the_path_is_not_judged() {
 
 fn hosts_config() -> Config {
     crate::config::parse(
-        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}]}"}],
         "rules":[
           {"match":{"prefix":"/health"},"requirement":"none"},
           {"match":{"prefix":"/api/"},"hosts":["api.example.com","*.api.example.com"],"requirement":"required"},
@@ -199,7 +199,7 @@ fn a_bad_path_is_refused_only_where_a_rule_needs_it() {
     // The first rule has no hosts, so every host needs the path.
     assert_eq!(on("shop.example.com", bad), Err(PathError::EncodedSlash));
     let c = crate::config::parse(
-        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}]}"}],
         "rules":[{"match":{"prefix":"/"},"hosts":["api.example.com"],"requirement":"required"}],
         "defaultRequirement":"none"}"#,
     )
@@ -228,7 +228,7 @@ fn only_a_real_preflight_passes() {
 #[test]
 fn the_shared_path_corpus() {
     let c = crate::config::parse(
-        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}],
+        br#"{"jwtRules":[{"issuer":"i","jwks":"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\"}]}"}],
         "rules":[{"match":{"prefix":"/faas/api/admin"},"requirement":"required"},
                  {"match":{"prefix":"/faas/api/public"},"requirement":"none"}],
         "defaultRequirement":"allow_missing"}"#,
