@@ -200,7 +200,25 @@ impl Engine {
     /// [`Decision::Audit`]: counted as `audit.<reason>` instead of
     /// `denied.<reason>`, the request passes.
     pub fn decide(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
-        match self.judge(req, now, may_wait) {
+        let decision = self.judge(req, now, may_wait);
+        self.account(req, decision)
+    }
+
+    /// For a request that would wait for keys while `maxWaitingRequests`
+    /// others already do: 503 `busy` at once (in audit mode, passed and
+    /// counted).
+    pub fn busy(&mut self, req: &Request) -> Decision {
+        let refusal = self.deny(Failure::Busy, req);
+        self.account(req, refusal)
+    }
+
+    pub fn max_waiting_requests(&self) -> usize {
+        self.config.max_waiting_requests
+    }
+
+    /// Counts a decision and turns a refusal into an audit in audit mode.
+    fn account(&mut self, req: &Request, decision: Decision) -> Decision {
+        match decision {
             Decision::Deny(d) if self.config.mode == Mode::Audit => {
                 self.metrics.push(Metric::Audit(d.reason));
                 let path = log_prefix(req.path_without_query(), AUDIT_LOG_PATH_BYTES);

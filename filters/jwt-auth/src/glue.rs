@@ -191,8 +191,14 @@ impl RootContext for Root {
         }
         let rules = config.jwt_rules.len();
         let mode = config.mode.name();
-        shared.engine = Some(Engine::new(config, now()));
+        let t = now();
+        shared.engine = Some(Engine::new(config, t));
         shared.calls.clear();
+        // The old fetches are dropped with the old engine: every request that
+        // waited for them is answered now, by the new configuration.
+        let waiting: Vec<u32> = shared.waiting.keys().copied().collect();
+        resume(&mut shared, &waiting, t);
+        let _ = hostcalls::set_effective_context(self.id);
         log(
             LogLevel::Info,
             &format!("configured with {rules} JWT rule(s), mode {mode}"),
@@ -295,6 +301,7 @@ impl HttpContext for Stream {
         let Ok(mut shared) = self.shared.try_borrow_mut() else {
             return deny_unavailable();
         };
+        let waiting = shared.waiting.len();
         let Some(engine) = shared.engine.as_mut() else {
             return deny_unavailable();
         };
@@ -302,6 +309,12 @@ impl HttpContext for Stream {
         let t = now();
         let decision = engine.decide(&request, t, true);
         if let Decision::Wait { rule } = decision {
+            if waiting >= engine.max_waiting_requests() {
+                let refusal = engine.busy(&request);
+                let action = apply(refusal, engine.output_headers());
+                shared.count();
+                return action;
+            }
             shared.count();
             shared.waiting.insert(
                 self.id,

@@ -16,14 +16,14 @@ pub struct Denial {
 /// hold the token, so it is never written back).
 pub fn deny(reason: Failure, realm: &str) -> Denial {
     let (status, error) = match reason {
-        Failure::JwksUnavailable => (503, "service_unavailable"),
+        Failure::JwksUnavailable | Failure::Busy => (503, "service_unavailable"),
         Failure::Audience => (403, "forbidden"),
         _ => (401, "unauthorized"),
     };
     let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
     let realm = sanitize(realm);
     match reason {
-        Failure::JwksUnavailable => {}
+        Failure::JwksUnavailable | Failure::Busy => {}
         Failure::Missing => headers.push((
             "www-authenticate".into(),
             format!("Bearer realm=\"{realm}\""),

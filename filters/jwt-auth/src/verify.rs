@@ -23,6 +23,9 @@ pub enum Failure {
     /// Not a token failure: the path cannot be normalized, so no rule can
     /// be chosen for it (400).
     BadPath,
+    /// Not a token failure: keys are being fetched and `maxWaitingRequests`
+    /// requests already wait for them (503).
+    Busy,
 }
 
 impl Failure {
@@ -38,10 +41,11 @@ impl Failure {
             Failure::UnknownKid => "unknown_kid",
             Failure::JwksUnavailable => "jwks_unavailable",
             Failure::BadPath => "bad_path",
+            Failure::Busy => "busy",
         }
     }
 
-    pub const ALL: [Failure; 10] = [
+    pub const ALL: [Failure; 11] = [
         Failure::Missing,
         Failure::Malformed,
         Failure::Signature,
@@ -52,6 +56,7 @@ impl Failure {
         Failure::UnknownKid,
         Failure::JwksUnavailable,
         Failure::BadPath,
+        Failure::Busy,
     ];
 }
 

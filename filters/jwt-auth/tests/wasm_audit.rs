@@ -67,7 +67,7 @@ fn would_be_refusals_pass_unchanged_counted_and_logged_once() {
             .iter()
             .filter(|n| n.starts_with("jwt_auth.audit."))
             .count()
-            == 10,
+            == 11,
         "one audit counter per reason: {:?}",
         h.metric_names()
     );

@@ -289,3 +289,48 @@ fn a_request_never_waits_forever() {
     h.tick();
     assert_eq!(status(&s), 503);
 }
+
+/// Issue 15: at most `maxWaitingRequests` requests are held while keys are fetched; the next one
+/// is answered 503 `busy` at once, and the held ones still resume.
+#[test]
+fn beyond_max_waiting_requests_a_request_is_refused_busy_at_once() {
+    let mut h = Host::load(testhost::dist("jwt_auth")).unwrap();
+    h.set_clock(UNIX_EPOCH + Duration::from_secs(NOW as u64));
+    let config = CONFIG.replacen("{\"jwtRules\"", "{\"maxWaitingRequests\":2,\"jwtRules\"", 1);
+    let mut h = h.config(config).unwrap_or_else(|e| panic!("{e}"));
+    let k = p256();
+    let token = std_token(&k, "ES256", None);
+    let (a1, s1) = bearer_get(&mut h, &token);
+    let (a2, s2) = bearer_get(&mut h, &token);
+    let (a3, s3) = bearer_get(&mut h, &token);
+    assert_eq!((a1, a2, a3), (Action::Pause, Action::Pause, Action::Pause));
+    assert!(s1.local_response().is_none() && s2.local_response().is_none());
+    let busy = s3.local_response().expect("answered at once");
+    assert_eq!(busy.status, 503);
+    assert_eq!(
+        String::from_utf8_lossy(&busy.body),
+        r#"{"error":"service_unavailable","reason":"busy"}"#
+    );
+    assert_eq!(h.metric("jwt_auth.denied.busy"), Some(1));
+    let t = one_call(&h);
+    respond(&mut h, t, &[k.jwk(None, None)]);
+    assert_eq!((status(&s1), status(&s2)), (200, 200));
+    assert!(s1.resumed() && s2.resumed());
+}
+
+/// Issue 15: a reconfiguration drops the fetch in flight; every request that waited for it is
+/// answered then, not left to the 10-second limit.
+#[test]
+fn a_reconfiguration_answers_every_waiting_request() {
+    let mut h = host();
+    let k = p256();
+    let (a, s) = bearer_get(&mut h, &std_token(&k, "ES256", None));
+    assert_eq!(a, Action::Pause);
+    let inline = format!(
+        r#"{{"jwtRules":[{{"issuer":"https://auth.example.com","jwks":{}}}]}}"#,
+        serde_json::to_string(&jwks(&[k.jwk(None, None)])).unwrap()
+    );
+    assert!(h.configure(inline));
+    assert!(s.resumed());
+    assert_eq!(status(&s), 200);
+}

@@ -19,9 +19,10 @@ use filters_common::ConfigErrors;
 pub use model::{
     ClaimHeader, Config, JwtRule, KeySource, Location, Mode, PathMatch, RemoteJwks, Requirement,
     RequirementRule, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, DEFAULT_CLOCK_SKEW_SECONDS,
-    DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES, MAX_CACHE_BYTES,
-    MAX_CACHE_ENTRIES, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS, MAX_MAX_JWKS_BYTES,
-    MAX_MAX_TOKEN_BYTES, MIN_MAX_JWKS_BYTES,
+    DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,
+    DEFAULT_MAX_WAITING_REQUESTS, MAX_CACHE_BYTES, MAX_CACHE_ENTRIES, MAX_CLOCK_SKEW_SECONDS,
+    MAX_JWKS_CACHE_SECONDS, MAX_MAX_JWKS_BYTES, MAX_MAX_TOKEN_BYTES, MAX_MAX_WAITING_REQUESTS,
+    MIN_MAX_JWKS_BYTES,
 };
 use provider::jwt_rule;
 use rules::requirement_rule;
@@ -100,6 +101,18 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
             format!("must be at most {MAX_CACHE_BYTES} (0 disables the cache)"),
         );
     }
+    let max_waiting_requests = raw
+        .max_waiting_requests
+        .map_or(Some(DEFAULT_MAX_WAITING_REQUESTS), |n| {
+            usize::try_from(n).ok()
+        })
+        .unwrap_or(usize::MAX);
+    if max_waiting_requests > MAX_MAX_WAITING_REQUESTS {
+        errors.add(
+            "maxWaitingRequests",
+            format!("must be at most {MAX_MAX_WAITING_REQUESTS} (0: never wait for keys)"),
+        );
+    }
     let config = Config {
         jwt_rules,
         rules,
@@ -108,6 +121,7 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
         max_jwks_bytes,
         cache_max_entries,
         cache_max_bytes,
+        max_waiting_requests,
         mode: raw.mode.unwrap_or(Mode::Enforce),
     };
     errors.into_result(config)

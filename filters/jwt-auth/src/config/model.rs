@@ -16,6 +16,9 @@ pub const MAX_JWKS_CACHE_SECONDS: u64 = 7 * 86_400;
 /// Envoy's default header size limit is 60 KiB; a token cannot exceed it.
 pub const MAX_MAX_TOKEN_BYTES: usize = 65_536;
 /// `maxJwksBytes`: the largest JWKS document read, inline or fetched.
+/// `maxWaitingRequests`: per VM, requests paused while their keys are fetched.
+pub const DEFAULT_MAX_WAITING_REQUESTS: usize = 1024;
+pub const MAX_MAX_WAITING_REQUESTS: usize = 65_536;
 /// `tokenCache.maxBytes`: per VM, by `cache::Entry::cost`.
 pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 pub const MAX_CACHE_BYTES: usize = 1024 * 1024 * 1024;
@@ -117,6 +120,7 @@ pub struct Config {
     pub max_jwks_bytes: usize,
     pub cache_max_entries: usize,
     pub cache_max_bytes: usize,
+    pub max_waiting_requests: usize,
     pub mode: Mode,
 }
 

@@ -16,6 +16,7 @@ pub(super) struct RawConfig {
     pub(super) default_requirement: Option<Requirement>,
     pub(super) max_token_bytes: Option<u64>,
     pub(super) max_jwks_bytes: Option<u64>,
+    pub(super) max_waiting_requests: Option<u64>,
     pub(super) token_cache_max_entries: Option<u64>,
     pub(super) token_cache_max_bytes: Option<u64>,
     pub(super) mode: Option<Mode>,
@@ -90,6 +91,7 @@ pub(super) fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
         raw.default_requirement = field(m, "", "defaultRequirement", e, requirement);
         raw.max_token_bytes = field(m, "", "maxTokenBytes", e, uint);
         raw.max_jwks_bytes = field(m, "", "maxJwksBytes", e, uint);
+        raw.max_waiting_requests = field(m, "", "maxWaitingRequests", e, uint);
         raw.mode = field(m, "", "mode", e, mode);
         if let Some(v) = m.get("tokenCache").filter(|v| !v.is_null()) {
             if let Some(c) = object(v, "tokenCache", &["maxEntries", "maxBytes"], e) {
@@ -107,6 +109,7 @@ const ROOT_FIELDS: &[&str] = &[
     "defaultRequirement",
     "maxTokenBytes",
     "maxJwksBytes",
+    "maxWaitingRequests",
     "tokenCache",
     "mode",
 ];
