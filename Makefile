@@ -21,7 +21,7 @@ else
 TEST_RUN := cargo test --workspace --no-fail-fast
 endif
 
-.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e bench demo clean
+.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e bench soak demo clean
 
 help:
 	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
@@ -30,6 +30,7 @@ help:
 	@echo "make build   dist/<filter>.wasm + .sha256"
 	@echo "make e2e     real-Envoy tests only"
 	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
+	@echo "make soak    1M hostile requests through all three filters in one Envoy -> BENCHMARKS.md (## Soak)"
 
 setup: toolchain envoy loadgen wasm-opt release-tools
 
@@ -82,6 +83,10 @@ e2e: setup build
 
 bench: setup build
 	cargo run --release -p e2e --bin bench -- --out BENCHMARKS.md
+
+# SOAK_REQUESTS: how many requests (default 1000000). Exit 1 if a bound is not met.
+soak: setup build
+	cargo run --release -p e2e --bin soak -- --requests $(or $(SOAK_REQUESTS),1000000) --out BENCHMARKS.md
 
 demo: setup build
 	cargo run -p e2e --bin demo

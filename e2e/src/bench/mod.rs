@@ -7,6 +7,7 @@ pub mod import;
 pub mod memory;
 pub mod report;
 pub mod scenarios;
+pub mod soak;
 pub mod wrk;
 
 use crate::{Envoy, EnvoyConfig};
