@@ -42,6 +42,12 @@ pub enum ReplaceSemantics {
     FirstCopyOnly,
 }
 
+impl ReplaceSemantics {
+    /// Both, for tests that must hold on every host.
+    pub const ALL: [ReplaceSemantics; 2] =
+        [ReplaceSemantics::AllCopies, ReplaceSemantics::FirstCopyOnly];
+}
+
 /// What a filter callback returned: go on, or stop the stream here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
