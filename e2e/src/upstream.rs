@@ -29,6 +29,15 @@ impl UpstreamRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a header, one per header line received (case-insensitive name).
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// What the echo server answers: upstream name, method, path, authority and headers
     /// (repeated headers joined with ", ").
     pub fn echo_json(&self, upstream: &str) -> Value {

@@ -647,3 +647,44 @@ fn virtual_hosts_send_two_authorities_to_two_services() {
     assert_eq!(upstream(GATEWAY), prod);
     assert_eq!(upstream("alpha.example.com.evil"), prod);
 }
+
+/// Repeated copies (2 and 3) of every header faas-router owns: none of the
+/// client's values arrives, each header the filter sets arrives once.
+#[test]
+fn repeated_copies_of_owned_headers_arrive_once_with_the_filters_values() {
+    let m = mesh(CONFIG);
+    let names = [
+        "x-faas-service",
+        "x-faas-namespace",
+        "x-faas-route",
+        "x-faas-debug",
+        "x-envoy-original-path",
+    ];
+    let values = ["render", "search", "/admin"];
+    for copies in [2, 3] {
+        let spoof: Vec<(&str, &str)> = names
+            .iter()
+            .flat_map(|n| values[..copies].iter().map(move |v| (*n, *v)))
+            .collect();
+        let path = "/faas/api/p/saas/virtual-showroom/a?x=1";
+        // The echo joins repeated headers with ", ": one value is one copy.
+        let r = get(&m, path, &spoof);
+        assert_eq!(r["upstream"], "virtual-showroom", "{r}");
+        assert_eq!(r["path"], "/a?x=1", "{r}");
+        let h = &r["headers"];
+        assert_eq!(h["x-faas-service"], "virtual-showroom", "{r}");
+        assert_eq!(h["x-faas-namespace"], "faas-alpha", "{r}");
+        assert_eq!(
+            h["x-faas-route"], "prefix:/faas/api/p/saas/virtual-showroom/",
+            "{r}"
+        );
+        assert_eq!(h["x-envoy-original-path"], path, "{r}");
+        assert!(h.get("x-faas-debug").is_none(), "{r}");
+        // Outside the table: every copy removed, none added.
+        let r = get(&m, "/static/x", &spoof);
+        assert_eq!(r["upstream"], LEGACY);
+        for name in names {
+            assert!(r["headers"].get(name).is_none(), "{name}: {r}");
+        }
+    }
+}

@@ -616,3 +616,47 @@ fn concurrent_chains_never_cross_lanes(mesh: &Mesh) {
         }
     });
 }
+
+/// Repeated copies of the tag and `baggage` (2 and 3): a client-sent lane
+/// survives in no copy, the lane the gateway writes arrives once, with the
+/// members of every baggage copy.
+#[test]
+fn repeated_tag_and_baggage_copies_reach_the_upstream_as_one_header() {
+    let echo = Upstream::echo("app").unwrap();
+    let filter = WasmFilter::new("grey-chain", "istio-system", e2e::dist("grey_chain"))
+        .root_id("grey-chain")
+        .config_json(GATEWAY_CONFIG)
+        .fail_closed();
+    let envoy = Envoy::start(EnvoyConfig::new().filter(filter).route_to(&echo)).unwrap();
+    for copies in [2, 3] {
+        let lanes = ["grey", "blue", "grey"];
+        let baggage: Vec<String> = (0..copies)
+            .map(|i| format!("m{i}={i},lane={}", lanes[i]))
+            .collect();
+        let mut headers: Vec<(&str, &str)> =
+            lanes[..copies].iter().map(|l| ("x-grey", *l)).collect();
+        headers.extend(baggage.iter().map(|b| ("baggage", b.as_str())));
+        let own: Vec<String> = (0..copies).map(|i| format!("m{i}={i}")).collect();
+        let own = own.join(",");
+        for (user, tag, want_baggage) in [
+            ("test", vec!["grey"], format!("{own},lane=grey")),
+            ("someone", vec![], own.clone()),
+        ] {
+            let mut all = headers.clone();
+            all.push(("end-user", user));
+            let r = http::get(&envoy.url("/x"), &all).unwrap();
+            assert_eq!(r.status, 200, "{}", r.body);
+            let seen = echo.requests().pop().expect("reached the upstream");
+            assert_eq!(seen.header_all("x-grey"), tag, "{copies} copies, {user}");
+            assert_eq!(
+                seen.header_all("baggage"),
+                [want_baggage.as_str()],
+                "{copies} copies, {user}"
+            );
+        }
+    }
+    assert_eq!(
+        envoy.stat("wasmcustom.grey_chain.gateway.spoofed_removed"),
+        Some(4)
+    );
+}

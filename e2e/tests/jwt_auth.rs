@@ -288,6 +288,59 @@ fn a_second_cookie_or_token_header_cannot_smuggle_a_token() -> anyhow::Result<()
     Ok(())
 }
 
+/// Repeated copies (2 and 3) of every output header next to a valid token
+/// (in the `token` cookie, after other cookies): the claims arrive once each,
+/// no client value survives, and the cookies left arrive as one header.
+#[test]
+fn repeated_copies_of_output_headers_and_cookies_arrive_once() -> anyhow::Result<()> {
+    let key = Key::generate("HS256", "k")?;
+    let config = json!({
+        "jwtRules": [{
+            "issuer": ISSUER, "audiences": ["kfaas"],
+            "jwks": json!({"keys": [key.jwk()?]}).to_string(),
+            "fromHeaders": [{"name": "authorization", "prefix": "Bearer "}],
+            "fromCookies": ["token"],
+            "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}, {"header": "x-jwt-groups", "claim": "groups"}],
+            "outputPayloadToHeader": "x-jwt-payload"
+        }]
+    });
+    let echo = Upstream::echo("svc")?;
+    let envoy = Envoy::start(EnvoyConfig::new().filter(filter(&config)).route_to(&echo))?;
+    let token = key.token(&claims("alice"))?;
+    let cookie = format!("token={token}");
+    let values = ["root", "admin", "e30"];
+    for copies in [2, 3] {
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        for name in ["x-jwt-sub", "x-jwt-groups", "x-jwt-payload"] {
+            headers.extend(values[..copies].iter().map(|v| (name, *v)));
+        }
+        headers.extend(
+            [("cookie", "a=1"), ("cookie", "b=2"), ("cookie", &cookie)][3 - copies..].iter(),
+        );
+        let r = http::get(&envoy.url("/api"), &headers)?;
+        assert_eq!(r.status, 200, "{copies} copies: {}", r.body);
+        let seen = echo.requests().pop().expect("reached the upstream");
+        assert_eq!(seen.header_all("x-jwt-sub"), ["alice"], "{copies} copies");
+        assert_eq!(
+            seen.header_all("x-jwt-payload"),
+            [token.split('.').nth(1).unwrap_or_default()],
+            "{copies} copies"
+        );
+        assert!(
+            seen.header_all("x-jwt-groups").is_empty(),
+            "{copies} copies"
+        );
+        let rest = ["a=1", "b=2"][3 - copies..].join("; ");
+        assert_eq!(
+            seen.header_all("cookie"),
+            [rest.as_str()],
+            "{copies} copies"
+        );
+    }
+    assert_eq!(envoy.stat("wasmcustom.jwt_auth.allowed"), Some(2));
+    Ok(())
+}
+
 /// One rule per listed host on a shared ingress: pages of other hosts need
 /// no token (`defaultRequirement: none`), the API host needs one.
 #[test]

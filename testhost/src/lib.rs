@@ -31,7 +31,7 @@ use anyhow::Context;
 
 use state::{CallResponse, ROOT_CONTEXT};
 pub use stream::Stream;
-pub use types::{Action, ConfigRefused, HttpCall, LocalResponse, LogLevel};
+pub use types::{Action, ConfigRefused, HttpCall, LocalResponse, LogLevel, ReplaceSemantics};
 use vm::Vm;
 
 /// `$DIST_DIR/<name>.wasm`, else `<workspace>/dist/<name>.wasm` (what
@@ -182,6 +182,14 @@ impl Host {
     /// Envoy. Default: Trace (everything is captured).
     pub fn set_log_level(&mut self, level: LogLevel) {
         self.with(|s| s.log_level = level);
+    }
+
+    /// What `proxy_replace_header_map_value` does to a header present more
+    /// than once: Envoy's [`ReplaceSemantics::AllCopies`] (the default), or
+    /// [`ReplaceSemantics::FirstCopyOnly`] to model hosts that set only the
+    /// first copy. Applies to every map, from the next host call on.
+    pub fn set_replace_semantics(&mut self, semantics: ReplaceSemantics) {
+        self.with(|s| s.replace = semantics);
     }
 
     /// Every log line so far (`proxy_log`), in order.

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::SystemTime;
 
-use crate::types::{HttpCall, LocalResponse, LogLevel};
+use crate::types::{HttpCall, LocalResponse, LogLevel, ReplaceSemantics};
 
 /// Values are bytes: a client can send a header value that is not UTF-8.
 pub(crate) type Headers = Vec<(String, Vec<u8>)>;
@@ -23,6 +23,8 @@ pub(crate) struct State {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub echo: bool,
+    /// What `proxy_replace_header_map_value` does to repeated headers.
+    pub replace: ReplaceSemantics,
 
     pub vm_config: Vec<u8>,
     pub plugin_config: Vec<u8>,
@@ -120,6 +122,7 @@ impl State {
             stdout: Vec::new(),
             stderr: Vec::new(),
             echo: std::env::var_os("TESTHOST_QUIET").is_none(),
+            replace: ReplaceSemantics::default(),
             vm_config: Vec::new(),
             plugin_config: Vec::new(),
             properties: HashMap::new(),

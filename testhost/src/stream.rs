@@ -217,6 +217,17 @@ impl Stream {
         self.with(|s| header(&s.request_headers, name))
     }
 
+    /// Every value of a request header, in order (each copy the upstream
+    /// would get); names compared lower-cased.
+    pub fn request_header_all(&self, name: &str) -> Vec<String> {
+        let name = name.to_ascii_lowercase();
+        self.request_headers_now()
+            .into_iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
     pub fn request_headers_now(&self) -> Vec<(String, String)> {
         self.with(|s| text(&s.request_headers))
     }

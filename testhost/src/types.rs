@@ -28,6 +28,26 @@ impl LogLevel {
     }
 }
 
+/// What `proxy_replace_header_map_value` does to a header the map holds
+/// more than once ([`crate::Host::set_replace_semantics`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReplaceSemantics {
+    /// Envoy's (`HeaderMap::setCopy`): every copy is removed, then one is
+    /// added — a pseudo-header before the regular headers, any other header
+    /// last.
+    #[default]
+    AllCopies,
+    /// Hosts (and Envoys before `http_set_copy_replace_all_headers`) that
+    /// set the first copy in place and leave the others; appends when absent.
+    FirstCopyOnly,
+}
+
+impl ReplaceSemantics {
+    /// Both, for tests that must hold on every host.
+    pub const ALL: [ReplaceSemantics; 2] =
+        [ReplaceSemantics::AllCopies, ReplaceSemantics::FirstCopyOnly];
+}
+
 /// What a filter callback returned: go on, or stop the stream here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use testhost::Action;
+use testhost::{Action, ReplaceSemantics};
 
 #[test]
 fn the_filter_reads_the_request_headers_in_order_with_names_lower_cased() {
@@ -58,18 +58,89 @@ fn add_appends_and_keeps_duplicates() {
     assert_eq!(multi, ["a", "b"]);
 }
 
+fn names_and_values(s: &testhost::Stream) -> Vec<(String, String)> {
+    s.request_headers_now()
+}
+
+fn pair(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
 #[test]
-fn replace_sets_the_first_occurrence_or_appends() {
+fn replace_removes_every_copy_then_adds_one_like_envoy() {
+    // Envoy's HeaderMap::setCopy: remove(key), then addCopy(key, value).
     let mut host = common::host("");
-    let (s, _) = common::op(&mut host, "replace", &[]);
-    assert_eq!(s.request_header(":path").as_deref(), Some("/replaced"));
-    assert_eq!(s.request_header("x-new").as_deref(), Some("v"));
-    let headers = s.request_headers_now();
-    assert_eq!(headers.iter().filter(|(k, _)| k == ":path").count(), 1);
+    let (s, _) = common::op(
+        &mut host,
+        "replace",
+        &[
+            ("x-new", "1"),
+            ("x-keep", "k"),
+            ("X-New", "2"),
+            ("x-new", "3"),
+        ],
+    );
     assert_eq!(
-        headers[1],
-        (":path".to_owned(), "/replaced".to_owned()),
-        "position kept"
+        names_and_values(&s),
+        vec![
+            pair(":method", "GET"),
+            pair(":authority", "a.example"),
+            // A pseudo-header is added in front of the regular headers.
+            pair(":path", "/replaced"),
+            pair("x-op", "replace"),
+            pair("x-keep", "k"),
+            pair("x-seen", "8/true"),
+            // Every client copy is gone; the one set is added last.
+            pair("x-new", "v"),
+        ]
+    );
+}
+
+#[test]
+fn replace_appends_an_absent_header() {
+    for semantics in [ReplaceSemantics::AllCopies, ReplaceSemantics::FirstCopyOnly] {
+        let mut host = common::host("");
+        host.set_replace_semantics(semantics);
+        let (s, _) = common::op(&mut host, "replace", &[]);
+        let headers = names_and_values(&s);
+        assert_eq!(headers.last(), Some(&pair("x-new", "v")), "{semantics:?}");
+        assert_eq!(
+            headers.iter().filter(|(k, _)| k == ":path").count(),
+            1,
+            "{semantics:?}"
+        );
+    }
+}
+
+#[test]
+fn replace_can_model_hosts_that_set_only_the_first_copy() {
+    let mut host = common::host("");
+    host.set_replace_semantics(ReplaceSemantics::FirstCopyOnly);
+    let (s, _) = common::op(
+        &mut host,
+        "replace",
+        &[
+            ("x-new", "1"),
+            ("x-keep", "k"),
+            ("X-New", "2"),
+            ("x-new", "3"),
+        ],
+    );
+    assert_eq!(
+        names_and_values(&s),
+        vec![
+            pair(":method", "GET"),
+            // Set in place.
+            pair(":path", "/replaced"),
+            pair(":authority", "a.example"),
+            pair("x-op", "replace"),
+            pair("x-new", "v"),
+            pair("x-keep", "k"),
+            // The other copies stay.
+            pair("x-new", "2"),
+            pair("x-new", "3"),
+            pair("x-seen", "8/true"),
+        ]
     );
 }
 

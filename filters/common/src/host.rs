@@ -14,6 +14,37 @@
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{LogLevel, MapType, MetricType};
 
+/// Sets (`Some`) or removes (`None`) request header `name` of the current
+/// stream so that exactly one copy (or none) leaves, on any proxy-wasm host.
+/// Every filter writes request headers through here.
+///
+/// `proxy_replace_header_map_value` is not portable for a header a client
+/// may repeat: Envoy replaces every copy (`HeaderMap::setCopy` removes them
+/// all, then adds one), other hosts (and older Envoys) set only the first
+/// copy and pass the others on. So a regular header is removed (every copy,
+/// on every host), then added. `may_exist: false` says the caller read the
+/// map and the name is absent (or the caller removed it since): the removal,
+/// a host call, is skipped. When unsure, pass `true`.
+///
+/// Pseudo-headers (`:path`, `:authority`, any name starting with `:`) keep
+/// using replace: the codec guarantees exactly one copy, so replace is right
+/// on every host, while removing a pseudo-header and adding it back is
+/// something hosts handle unevenly (Envoy keeps them in inline slots ahead
+/// of the other headers) — a risk that would buy nothing, for a second call.
+pub fn set_request_header(name: &str, value: Option<&str>, may_exist: bool) {
+    let map = MapType::HttpRequestHeaders;
+    if name.starts_with(':') {
+        let _ = hostcalls::set_map_value(map, name, value);
+        return;
+    }
+    if may_exist {
+        let _ = hostcalls::set_map_value(map, name, None);
+    }
+    if let Some(value) = value {
+        let _ = hostcalls::add_map_value(map, name, value);
+    }
+}
+
 /// Logs a panic through `proxy_log` before the VM aborts, so the operator sees
 /// why requests started failing instead of a bare wasm trap.
 pub fn install_panic_hook(filter: &'static str) {

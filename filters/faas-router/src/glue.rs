@@ -6,7 +6,7 @@ use crate::policy::{control_header_index, CONTROL_HEADERS};
 use crate::router::{self, Outcome};
 use crate::split::random_u64;
 use filters_common::header_map::Pairs;
-use filters_common::host::{Counter, Gauge};
+use filters_common::host::{set_request_header, Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
@@ -161,7 +161,7 @@ impl HttpContext for Stream {
                 // `remove` drops every copy: a repeated name is removed once.
                 _ if state.is_ours(name) && !headers.clone().take(i).any(|(n, _)| n == name) => {
                     if let Ok(name) = std::str::from_utf8(name) {
-                        self.set_http_request_header(name, None);
+                        set_request_header(name, None, true);
                         spoofed = true;
                     }
                 }
@@ -186,7 +186,7 @@ impl HttpContext for Stream {
         if !matches!(outcome, Outcome::Untouched) && control != 0 {
             for (i, name) in CONTROL_HEADERS.iter().enumerate() {
                 if control & (1 << i) != 0 {
-                    self.set_http_request_header(name, None);
+                    set_request_header(name, None, true);
                 }
             }
             spoofed = true;
@@ -214,23 +214,23 @@ impl HttpContext for Stream {
                 Action::Pause
             }
             Outcome::Routed(r) => {
-                // Absent now (removed above when a client sent them): added,
-                // which spares Envoy the search a replace makes.
+                // Absent now (every client copy removed above): added, no
+                // removal first, which spares Envoy the search a replace makes.
                 let h = &state.config.headers;
-                self.add_http_request_header(&h.service, &r.target.service);
-                self.add_http_request_header(&h.namespace, &r.target.namespace);
-                self.add_http_request_header(&h.route, &r.route.id);
+                set_request_header(&h.service, Some(&r.target.service), false);
+                set_request_header(&h.namespace, Some(&r.target.namespace), false);
+                set_request_header(&h.route, Some(&r.route.id), false);
                 for (name, value) in &r.route.policy.headers {
-                    self.add_http_request_header(name, value);
+                    set_request_header(name, Some(value), false);
                 }
                 if state.config.rewrite_authority
                     && authority != Some(r.target.authority.as_bytes())
                 {
-                    self.set_http_request_header(":authority", Some(&r.target.authority));
+                    set_request_header(":authority", Some(&r.target.authority), true);
                 }
                 if let (Some(path), Some(original)) = (&r.path, raw_path) {
-                    self.set_http_request_header(ORIGINAL_PATH, Some(original));
-                    self.set_http_request_header(":path", Some(path));
+                    set_request_header(ORIGINAL_PATH, Some(original), false);
+                    set_request_header(":path", Some(path), true);
                 }
                 if r.ambiguous {
                     state.ambiguous.inc();

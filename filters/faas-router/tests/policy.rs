@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{host_with, request};
+use common::{host_with, request, CONTROL};
 use testhost::{Action, Stream};
 
 const CONFIG: &str = r#"{
@@ -30,15 +30,6 @@ const CONFIG: &str = r#"{
      "routes": [{"match": {"prefix": "/faas/api/render/"}, "service": "render", "namespace": "faas-alpha", "timeout": "1s"}]}
   ]
 }"#;
-
-const CONTROL: [&str; 6] = [
-    "x-envoy-upstream-rq-timeout-ms",
-    "x-envoy-max-retries",
-    "x-envoy-retry-on",
-    "x-envoy-retry-grpc-on",
-    "x-envoy-retriable-status-codes",
-    "x-envoy-upstream-rq-per-try-timeout-ms",
-];
 
 /// A client that sets every control header, twice, with hostile values.
 fn spoof() -> Vec<(&'static str, &'static str)> {

@@ -8,10 +8,10 @@ use crate::gateway::{self, Decision};
 use crate::headers::{Edits, Headers};
 use crate::sidecar::{self, Via};
 use crate::table::{self, Recorded, Store, Table};
-use filters_common::host::{unix_seconds, Counter, Gauge};
+use filters_common::host::{set_request_header, unix_seconds, Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel, MapType, Status};
+use proxy_wasm::types::{Action, ContextType, LogLevel, Status};
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
@@ -174,12 +174,16 @@ impl Headers for HostHeaders {
     fn unreadable(&self, name: &str) -> bool {
         matches!(self.lookup(name), Some(None))
     }
+    /// Every copy is replaced (`baggage` is read as all its copies joined, and
+    /// written back as one), also on hosts whose replace touches only the first.
     fn set(&mut self, name: &str, value: &str) {
-        let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, Some(value));
+        let present = self.lookup(name).is_some();
+        set_request_header(name, Some(value), present);
         self.edits.record(name, Some(value));
     }
     fn remove(&mut self, name: &str) {
-        let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
+        let present = self.lookup(name).is_some();
+        set_request_header(name, None, present);
         self.edits.record(name, None);
     }
 }

@@ -7,7 +7,7 @@ use crate::config;
 use crate::engine::{Decision, Engine, Metric, Mutation};
 use crate::extract::{Removal, Request};
 use crate::remote::FETCH_TIMEOUT_MS;
-use filters_common::host::{install_panic_hook, unix_seconds, Counter};
+use filters_common::host::{install_panic_hook, set_request_header, unix_seconds, Counter};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MapType};
@@ -155,7 +155,7 @@ fn resume(shared: &mut Shared, ids: &[u32], t: i64) {
             continue;
         };
         let decision = engine.decide(&w.request, t, false);
-        let action = apply(decision, engine.output_headers());
+        let action = apply(decision, &w.request, engine.output_headers());
         shared.count();
         if action == Action::Continue {
             let _ = hostcalls::resume_http_request();
@@ -311,7 +311,7 @@ impl HttpContext for Stream {
         if let Decision::Wait { rule } = decision {
             if waiting >= engine.max_waiting_requests() {
                 let refusal = engine.busy(&request);
-                let action = apply(refusal, engine.output_headers());
+                let action = apply(refusal, &request, engine.output_headers());
                 shared.count();
                 return action;
             }
@@ -326,7 +326,7 @@ impl HttpContext for Stream {
             );
             return Action::Pause;
         }
-        let action = apply(decision, engine.output_headers());
+        let action = apply(decision, &request, engine.output_headers());
         shared.count();
         action
     }
@@ -356,37 +356,30 @@ fn read_request() -> Request {
     req
 }
 
-/// Applies a decision to the effective stream. Client copies of the output
-/// headers are removed from every request; one the filter sets is replaced
-/// by that set instead (one call less per request). An audited refusal
-/// passes as a `Continue` without changes, after its log line.
-fn apply(decision: Decision, output_headers: &[String]) -> Action {
+/// Applies a decision to the effective stream, whose headers are `req`'s
+/// (the filter chain waits on this filter, so nothing changed them since).
+/// Client copies of the output headers are removed from every request, every
+/// copy; a header the filter sets is then added, so exactly one copy leaves
+/// also on hosts whose replace touches only the first copy. A header absent
+/// from `req` costs no removal. An audited refusal passes as a `Continue`
+/// without changes, after its log line.
+fn apply(decision: Decision, req: &Request, output_headers: &[String]) -> Action {
+    let present = |name: &str| {
+        req.headers.iter().any(|(n, _)| n == name) || req.non_utf8.iter().any(|n| n == name)
+    };
     match decision {
         Decision::Continue(mutations) => {
             for name in output_headers {
-                let set = mutations
-                    .iter()
-                    .any(|m| matches!(m, Mutation::SetHeader(n, _) if n == name));
-                if !set {
-                    let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
+                if present(name) {
+                    set_request_header(name, None, true);
                 }
             }
-            for m in mutations {
-                let (name, value) = match m {
-                    Mutation::SetHeader(n, v) => (n, Some(v)),
-                    Mutation::Remove(Removal::Header(n)) => (n, None),
-                    Mutation::Remove(Removal::Path(p)) => (":path".to_string(), Some(p)),
-                    Mutation::Remove(Removal::Cookie(Some(c))) => {
-                        // Replace every Cookie header (replace sets only the first).
-                        let _ =
-                            hostcalls::set_map_value(MapType::HttpRequestHeaders, "cookie", None);
-                        let _ = hostcalls::add_map_value(MapType::HttpRequestHeaders, "cookie", &c);
-                        continue;
-                    }
-                    Mutation::Remove(Removal::Cookie(None)) => ("cookie".to_string(), None),
-                };
-                let _ =
-                    hostcalls::set_map_value(MapType::HttpRequestHeaders, &name, value.as_deref());
+            for (i, m) in mutations.iter().enumerate() {
+                let (name, value) = target(m);
+                // Output headers are gone now, unless an earlier mutation wrote one.
+                let may_exist = mutations.iter().take(i).any(|e| target(e).0 == name)
+                    || (!output_headers.iter().any(|o| o == name) && present(name));
+                set_request_header(name, value, may_exist);
             }
             // No `clear_route_cache`: Envoy re-selects the route by itself after
             // an ABI 0.2.1 module changes request headers (filters/common/src/host.rs).
@@ -394,7 +387,9 @@ fn apply(decision: Decision, output_headers: &[String]) -> Action {
         }
         Decision::Deny(d) => {
             for name in output_headers {
-                let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, name, None);
+                if present(name) {
+                    set_request_header(name, None, true);
+                }
             }
             let headers: Vec<(&str, &str)> = d
                 .headers
@@ -406,9 +401,20 @@ fn apply(decision: Decision, output_headers: &[String]) -> Action {
         }
         Decision::Audit { log: line, .. } => {
             log(LogLevel::Info, &line);
-            apply(Decision::Continue(Vec::new()), output_headers)
+            apply(Decision::Continue(Vec::new()), req, output_headers)
         }
         Decision::Wait { .. } => deny_unavailable(),
+    }
+}
+
+/// The header a mutation writes, and its new value (`None`: removed).
+fn target(m: &Mutation) -> (&str, Option<&str>) {
+    match m {
+        Mutation::SetHeader(n, v) => (n, Some(v)),
+        Mutation::Remove(Removal::Header(n)) => (n, None),
+        Mutation::Remove(Removal::Path(p)) => (":path", Some(p)),
+        // The cookies left, as one `Cookie` header in place of all of them.
+        Mutation::Remove(Removal::Cookie(c)) => ("cookie", c.as_deref()),
     }
 }
 

@@ -2,15 +2,19 @@
 //! `proxy_{add,replace,remove}_header_map_value`, `proxy_{get,set}_buffer_bytes`.
 //!
 //! Semantics follow Envoy: names are lower-cased; get returns the first
-//! value; replace sets the first occurrence (or appends); remove drops every
-//! occurrence; a map the stream does not have yet is BadArgument (NotFound
-//! while `on_log` runs).
+//! value; replace removes every occurrence and adds one (`HeaderMap::setCopy`:
+//! a pseudo-header goes before the regular headers, any other header last),
+//! or, under [`ReplaceSemantics::FirstCopyOnly`], sets the first occurrence in
+//! place (appends when absent) like hosts that touch only the first copy;
+//! remove drops every occurrence; a map the stream does not have yet is
+//! BadArgument (NotFound while `on_log` runs).
 
 use wasmtime::{Caller, Linker, Result};
 
 use super::memory::{give, read, read_str};
 use super::status::*;
 use crate::state::{Headers, State};
+use crate::types::ReplaceSemantics;
 use crate::wire;
 
 const REQUEST_HEADERS: i32 = 0;
@@ -60,6 +64,28 @@ fn buffer(state: &mut State, buffer_type: i32) -> Option<&mut Vec<u8>> {
         VM_CONFIGURATION => Some(&mut state.vm_config),
         PLUGIN_CONFIGURATION => Some(&mut state.plugin_config),
         _ => None,
+    }
+}
+
+/// `proxy_replace_header_map_value` on one map.
+fn replace(map: &mut Headers, semantics: ReplaceSemantics, key: String, value: Vec<u8>) {
+    match semantics {
+        ReplaceSemantics::AllCopies => {
+            map.retain(|(k, _)| *k != key);
+            // Envoy's header list keeps pseudo-headers in front of the others.
+            let at = if key.starts_with(':') {
+                map.iter()
+                    .position(|(k, _)| !k.starts_with(':'))
+                    .unwrap_or(map.len())
+            } else {
+                map.len()
+            };
+            map.insert(at, (key, value));
+        }
+        ReplaceSemantics::FirstCopyOnly => match map.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => map.push((key, value)),
+        },
     }
 }
 
@@ -151,12 +177,10 @@ pub fn link(linker: &mut Linker<State>) -> Result<()> {
          -> Result<i32> {
             let key = read_str(&mut c, key_ptr, key_size)?.to_ascii_lowercase();
             let value = read(&mut c, value_ptr, value_size)?;
+            let semantics = c.data().replace;
             Ok(match map(c.data_mut(), map_type) {
                 Ok(map) => {
-                    match map.iter_mut().find(|(k, _)| *k == key) {
-                        Some(entry) => entry.1 = value,
-                        None => map.push((key, value)),
-                    }
+                    replace(map, semantics, key, value);
                     OK
                 }
                 Err(status) => status,

@@ -23,6 +23,16 @@ pub const CONFIG: &str = r#"{
   "onNoMatch": "reject"
 }"#;
 
+/// Envoy's timeout/retry headers the filter owns under `pathPrefix`.
+pub const CONTROL: [&str; 6] = [
+    "x-envoy-upstream-rq-timeout-ms",
+    "x-envoy-max-retries",
+    "x-envoy-retry-on",
+    "x-envoy-retry-grpc-on",
+    "x-envoy-retriable-status-codes",
+    "x-envoy-upstream-rq-per-try-timeout-ms",
+];
+
 pub fn host_with(config: &str) -> Host {
     let host = Host::load(testhost::dist("faas_router")).expect("run `make build` first");
     host.config(config)

@@ -77,6 +77,15 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
         .map(|(_, v)| v.as_str())
 }
 
+/// Every value of `name`, in order.
+pub fn header_all<'a>(headers: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    headers
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 pub fn traceparent(i: u64) -> String {
     format!("00-{:032x}-00f067aa0ba902b7-01", i + 1)
 }
