@@ -129,3 +129,30 @@ fn memory_bytes_counts_pages_and_grows_with_a_large_configuration() {
         "5,000 routes in {large} bytes, none in {empty}"
     );
 }
+
+/// Every filter refuses a bad configuration through `filters_common::host::read_configuration`:
+/// one error line `<filter>: configuration refused: …` naming the bad field.
+#[test]
+fn every_module_refuses_a_bad_configuration_with_one_line_naming_the_field() {
+    for (name, filter) in [
+        ("jwt_auth", "jwt-auth"),
+        ("faas_router", "faas-router"),
+        ("grey_chain", "grey-chain"),
+    ] {
+        let host = testhost::Host::load(testhost::dist(name)).unwrap();
+        let refused = match host.config(r#"{"notAField": 1}"#) {
+            Ok(_) => panic!("{name} accepted an unknown field"),
+            Err(refused) => refused,
+        };
+        let errors: Vec<&String> = refused
+            .logs
+            .iter()
+            .filter(|(level, _)| *level == testhost::LogLevel::Error)
+            .map(|(_, line)| line)
+            .collect();
+        assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+        let prefix = format!("{filter}: configuration refused: ");
+        assert!(errors[0].starts_with(&prefix), "{name}: {}", errors[0]);
+        assert!(errors[0].contains("notAField"), "{name}: {}", errors[0]);
+    }
+}

@@ -53,6 +53,35 @@ pub fn install_panic_hook(filter: &'static str) {
     }));
 }
 
+/// The plugin configuration parsed by `parse`, or `None` after logging
+/// `<filter>: configuration refused: <every problem>` at error level (the
+/// filter then returns false from `on_configure`, and Envoy keeps the last
+/// good configuration or refuses the listener). Every filter's
+/// `on_configure` starts here, so a refusal reads the same in every log.
+pub fn read_configuration<T>(
+    filter: &str,
+    parse: impl FnOnce(&[u8]) -> Result<T, crate::ConfigErrors>,
+) -> Option<T> {
+    let bytes = hostcalls::get_buffer(
+        proxy_wasm::types::BufferType::PluginConfiguration,
+        0,
+        usize::MAX,
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    match parse(&bytes) {
+        Ok(config) => Some(config),
+        Err(errors) => {
+            let _ = hostcalls::log(
+                LogLevel::Error,
+                &format!("{filter}: configuration refused: {errors}"),
+            );
+            None
+        }
+    }
+}
+
 /// Seconds since the Unix epoch by the host's clock (0 if the host gives none).
 pub fn unix_seconds() -> u64 {
     hostcalls::get_current_time()

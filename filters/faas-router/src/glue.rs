@@ -6,7 +6,7 @@ use crate::policy::{control_header_index, CONTROL_HEADERS};
 use crate::router::{self, Outcome};
 use crate::split::random_u64;
 use filters_common::header_map::Pairs;
-use filters_common::host::{set_request_header, Counter, Gauge};
+use filters_common::host::{read_configuration, set_request_header, Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
@@ -77,17 +77,9 @@ impl Context for Root {}
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
-        let bytes = self.get_plugin_configuration().unwrap_or_default();
         let start = self.get_current_time();
-        let config = match config::parse(&bytes) {
-            Ok(c) => c,
-            Err(e) => {
-                log(
-                    LogLevel::Error,
-                    &format!("faas-router: configuration refused: {e}"),
-                );
-                return false;
-            }
+        let Some(config) = read_configuration("faas-router", config::parse) else {
+            return false;
         };
         let micros = self
             .get_current_time()

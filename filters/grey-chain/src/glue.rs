@@ -8,7 +8,7 @@ use crate::gateway::{self, Decision};
 use crate::headers::{Edits, Headers};
 use crate::sidecar::{self, Via};
 use crate::table::{self, Recorded, Store, Table};
-use filters_common::host::{set_request_header, unix_seconds, Counter, Gauge};
+use filters_common::host::{read_configuration, set_request_header, unix_seconds, Counter, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, Status};
@@ -87,20 +87,8 @@ impl Context for Root {}
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
-        let bytes = hostcalls::get_buffer(
-            proxy_wasm::types::BufferType::PluginConfiguration,
-            0,
-            usize::MAX,
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-        let cfg = match config::parse(&bytes) {
-            Ok(cfg) => cfg,
-            Err(errors) => {
-                let _ = hostcalls::log(LogLevel::Error, &format!("grey-chain: {errors}"));
-                return false;
-            }
+        let Some(cfg) = read_configuration("grey-chain", config::parse) else {
+            return false;
         };
         let table = cfg
             .sidecar

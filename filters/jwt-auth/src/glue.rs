@@ -7,7 +7,9 @@ use crate::config;
 use crate::engine::{Decision, Engine, Metric, Mutation};
 use crate::extract::{Removal, Request};
 use crate::remote::FETCH_TIMEOUT_MS;
-use filters_common::host::{install_panic_hook, set_request_header, unix_seconds, Counter};
+use filters_common::host::{
+    install_panic_hook, read_configuration, set_request_header, unix_seconds, Counter,
+};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel, MapType};
@@ -165,20 +167,8 @@ fn resume(shared: &mut Shared, ids: &[u32], t: i64) {
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
-        let json = hostcalls::get_buffer(
-            proxy_wasm::types::BufferType::PluginConfiguration,
-            0,
-            usize::MAX,
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-        let config = match config::parse(&json) {
-            Ok(c) => c,
-            Err(e) => {
-                log(LogLevel::Error, &e.to_string());
-                return false;
-            }
+        let Some(config) = read_configuration("jwt-auth", config::parse) else {
+            return false;
         };
         let Ok(mut shared) = self.shared.try_borrow_mut() else {
             return false;
