@@ -2,6 +2,7 @@
 //! nothing of proxy-wasm, so it is unit-tested natively.
 
 pub mod config_error;
+pub mod config_reader;
 pub mod cookies;
 pub mod full_match_regex;
 pub mod header_map;
@@ -11,6 +12,7 @@ pub mod path;
 pub mod path_match;
 pub mod query;
 pub mod stable_hash;
+pub mod strict_json;
 
 #[cfg(target_arch = "wasm32")]
 pub mod host;

@@ -117,7 +117,7 @@ impl std::fmt::Display for Problem {
 pub fn parse(json: &[u8]) -> (KeySet, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut set = KeySet::default();
-    let doc = match crate::strict_json::from_slice(json) {
+    let doc = match filters_common::strict_json::from_slice(json) {
         Ok(v) => v,
         Err(e) => {
             problems.push(problem("", format!("not JSON: {e}")));

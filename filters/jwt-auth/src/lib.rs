@@ -9,14 +9,12 @@ pub mod crypto;
 pub mod engine;
 pub mod es256;
 pub mod extract;
-pub mod json_reader;
 pub mod jwks;
 pub mod montgomery;
 pub mod remote;
 pub mod requirement;
 pub mod response;
 pub mod rsa;
-pub mod strict_json;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]

@@ -128,7 +128,7 @@ fn object(segment: &str) -> Result<Map<String, Value>, Failure> {
     let bytes = b64::decode(segment.as_bytes()).ok_or(Failure::Malformed)?;
     // A repeated header or claim name is refused (RFC 7515 4 and RFC 7519 4
     // allow refusing or last-wins; refusing leaves nothing to disagree on).
-    match crate::strict_json::from_slice(&bytes) {
+    match filters_common::strict_json::from_slice(&bytes) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(Failure::Malformed),
     }

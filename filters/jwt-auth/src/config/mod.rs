@@ -2,7 +2,7 @@
 //! Istio's RequestAuthentication `jwtRules`, the rest after Envoy's
 //! `jwt_authn`. Every bad field is named, not only the first.
 //!
-//! Code map: `raw` reads the JSON's shape (with `crate::json_reader`);
+//! Code map: `raw` reads the JSON's shape (with `filters_common::config_reader`);
 //! `provider` compiles each `jwtRules[i]`, `claim_headers` its output
 //! headers; `rules` compiles `rules[i]`; `model` is the compiled form; this
 //! file puts them together and checks the top-level fields.

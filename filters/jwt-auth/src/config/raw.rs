@@ -3,7 +3,9 @@
 //! required fields named). Nothing is checked beyond the shape here.
 
 use super::model::{Mode, Requirement};
-use crate::json_reader::{boolean, field, list, object, required, string, strings, uint, Read};
+use filters_common::config_reader::{
+    boolean, field, list, object, required, string, strings, uint, Read,
+};
 use filters_common::ConfigErrors;
 use serde_json::Value;
 
@@ -76,7 +78,7 @@ pub(super) fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
     } else {
         json
     };
-    let doc = match crate::strict_json::from_slice(text) {
+    let doc = match filters_common::strict_json::from_slice(text) {
         Ok(v) => v,
         Err(e) => {
             errors.add("(root)", e.to_string());

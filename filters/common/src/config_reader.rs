@@ -1,8 +1,9 @@
 //! A small reader for configuration JSON: objects with known fields only,
 //! each value of its type, every problem named with its path (`a.b[2].c`).
-//! Generic: it knows nothing of jwt-auth's fields.
+//! Generic: it knows nothing of any filter's fields. Read the document with
+//! `strict_json::from_slice` first, so a repeated key is refused too.
 
-use filters_common::ConfigErrors;
+use crate::ConfigErrors;
 use serde_json::{Map, Value};
 
 /// A field reader: the value, or what it must be.

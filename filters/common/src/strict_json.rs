@@ -4,7 +4,7 @@
 //! weaken a configuration without a word, and a token's header or claims
 //! mean one thing here and another to the next JWT library. Every JSON
 //! document jwt-auth reads (configuration, JWKS, token header and claims)
-//! goes through here, so serde_json's own `Value` parser is not in the
+//! goes through here, so serde_json's own `Value` parser is not in its
 //! module at all.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
