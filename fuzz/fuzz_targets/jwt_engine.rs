@@ -120,7 +120,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(
                 verified.iter().any(|c| c.get("sub").map(|s| match s {
                     serde_json::Value::String(s) => s == value,
-                    other => other.to_string() == *value,
+                    other => {
+                        let rendered = other.to_string();
+                        rendered == *value
+                    }
                 }) == Some(true)),
                 "x-jwt-sub: {value:?} is no verified token's sub: {req:?}"
             );
