@@ -14,7 +14,7 @@ mod sidecar;
 pub use model::*;
 pub use names::is_lane_name;
 
-use filters_common::{parse_config, ConfigErrors};
+use filters_common::ConfigErrors;
 use gateway::compile_rule;
 use names::check_header_name;
 use raw::{RawConfig, RawMode};
@@ -22,7 +22,7 @@ use sidecar::compile_sidecar;
 
 /// Parses and checks a configuration, reporting every bad field.
 pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
-    let raw: RawConfig = parse_config(json)?;
+    let raw: RawConfig = raw::read(json)?;
     let mut errors = ConfigErrors::new();
 
     check_header_name(&mut errors, "tagHeader", &raw.tag_header);

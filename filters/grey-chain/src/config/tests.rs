@@ -98,7 +98,32 @@ fn unknown_fields_are_named() {
         fields(r#"{"mode":"ingress","lanes":["grey"]}"#),
         vec!["mode"]
     );
-    assert_eq!(fields(r#"{"lanes":["grey"]}"#), vec!["(root)"]);
+    assert_eq!(fields(r#"{"lanes":["grey"]}"#), vec!["mode"]);
+}
+
+/// The shared hand reader (`filters_common::config_reader`): every shape problem is named at
+/// once, each with its path, and a key named twice is refused (it used to keep one silently
+/// only where serde saw a map; now nowhere).
+#[test]
+fn every_shape_problem_is_named_and_repeated_keys_are_refused() {
+    assert_eq!(
+        fields(
+            r#"{"mode":"gateway","lanes":"grey","tagHeader":7,"gateway":{"rules":[{"percentage":"x"},{"lane":"grey","hashBy":{"headr":"a"}}],"trustIncomingTag":1},"sidecar":{"correlation":{"ttlSeconds":-1}}}"#
+        ),
+        vec![
+            "tagHeader",
+            "lanes",
+            "gateway.rules[0].lane",
+            "gateway.rules[0].percentage",
+            "gateway.rules[1].hashBy.headr",
+            "gateway.trustIncomingTag",
+            "sidecar.correlation.ttlSeconds"
+        ]
+    );
+    let err = parse(br#"{"mode":"gateway","lanes":["grey"],"gateway":{},"mode":"sidecar"}"#)
+        .unwrap_err();
+    assert_eq!(err.fields(), vec!["(root)"]);
+    assert!(err.to_string().contains("mode"), "{err}");
 }
 
 /// One regex limit for every filter (`filters_common::full_match_regex`): grey-chain used to
