@@ -120,8 +120,8 @@ fn every_shape_problem_is_named_and_repeated_keys_are_refused() {
             "sidecar.correlation.ttlSeconds"
         ]
     );
-    let err = parse(br#"{"mode":"gateway","lanes":["grey"],"gateway":{},"mode":"sidecar"}"#)
-        .unwrap_err();
+    let err =
+        parse(br#"{"mode":"gateway","lanes":["grey"],"gateway":{},"mode":"sidecar"}"#).unwrap_err();
     assert_eq!(err.fields(), vec!["(root)"]);
     assert!(err.to_string().contains("mode"), "{err}");
 }
