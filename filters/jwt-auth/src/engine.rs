@@ -176,12 +176,12 @@ impl Engine {
         }
     }
 
-    /// Headers removed from every request before anything is decided.
     /// A fetched JWKS longer than this is refused unread (`maxJwksBytes`).
     pub fn max_jwks_bytes(&self) -> usize {
         self.config.max_jwks_bytes
     }
 
+    /// Headers removed from every request before anything is decided.
     pub fn output_headers(&self) -> &[String] {
         &self.output_headers
     }
