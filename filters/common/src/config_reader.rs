@@ -6,6 +6,21 @@
 use crate::ConfigErrors;
 use serde_json::{Map, Value};
 
+/// The configuration document (empty or blank: `{}`), read with
+/// `strict_json` (a repeated key refused); a syntax error is named `(root)`.
+pub fn document(json: &[u8]) -> Result<Value, ConfigErrors> {
+    let text = if json.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        json
+    };
+    crate::strict_json::from_slice(text).map_err(|e| {
+        let mut errors = ConfigErrors::new();
+        errors.add("(root)", e.to_string());
+        errors
+    })
+}
+
 /// A field reader: the value, or what it must be.
 pub type Read<T> = Result<T, &'static str>;
 

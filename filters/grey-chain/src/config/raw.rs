@@ -9,7 +9,7 @@ use super::model::{
     DEFAULT_TTL_SECONDS,
 };
 use filters_common::config_reader::{
-    boolean, field, join, list, object, required, string, strings, uint, Read,
+    boolean, document, field, join, list, object, required, string, strings, uint, Read,
 };
 use filters_common::ConfigErrors;
 use serde_json::{Map, Value};
@@ -110,19 +110,8 @@ fn default_correlation_headers() -> Vec<String> {
 
 /// Reads the pluginConfig JSON (empty: `{}`) into its shape.
 pub(super) fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
-    let text = if json.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
-    } else {
-        json
-    };
+    let doc = document(json)?;
     let mut errors = ConfigErrors::new();
-    let doc = match filters_common::strict_json::from_slice(text) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.add("(root)", e.to_string());
-            return Err(errors);
-        }
-    };
     let e = &mut errors;
     let Some(m) = object(
         &doc,

@@ -4,7 +4,7 @@
 
 use super::model::{Mode, Requirement};
 use filters_common::config_reader::{
-    boolean, field, list, object, required, string, strings, uint, Read,
+    boolean, document, field, list, object, required, string, strings, uint, Read,
 };
 use filters_common::ConfigErrors;
 use serde_json::Value;
@@ -72,19 +72,8 @@ pub(super) struct RawMatch {
 /// value of its type. Every such problem is named; any of them stops the
 /// checks that follow (they would only repeat it).
 pub(super) fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
+    let doc = document(json)?;
     let mut errors = ConfigErrors::new();
-    let text = if json.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
-    } else {
-        json
-    };
-    let doc = match filters_common::strict_json::from_slice(text) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.add("(root)", e.to_string());
-            return Err(errors);
-        }
-    };
     let e = &mut errors;
     let mut raw = RawConfig::default();
     if let Some(m) = object(&doc, "", ROOT_FIELDS, e) {
