@@ -19,8 +19,8 @@ use std::collections::BTreeSet;
 #[test]
 fn diff_changes_only_what_the_import_reported() {
     let text = corpus::generate(700);
-    let dir = std::env::temp_dir().join(format!("faas-routes-corpus-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("faas-routes-corpus");
+    let dir = &dir.0;
     let vs_file = dir.join("corpus.yaml");
     std::fs::write(&vs_file, &text).unwrap();
     let (vs, table, report) = (
@@ -95,12 +95,29 @@ fn diff_changes_only_what_the_import_reported() {
 fn a_100k_line_file_imports() {
     let text = corpus::generate(5300);
     assert!(text.lines().count() > 100_000, "{}", text.lines().count());
-    let dir = std::env::temp_dir().join(format!("faas-routes-corpus-big-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("big.yaml");
+    let dir = TempDir::new("faas-routes-corpus-big");
+    let file = dir.0.join("big.yaml");
     std::fs::write(&file, &text).unwrap();
     let (code, out, err) = run(&["import", file.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert!(faas_router::config::parse(out.as_bytes()).is_ok());
     assert!(out.matches("{\"match\"").count() > 5300, "{}", out.len());
+}
+
+/// A directory of this test process, removed with everything in it when dropped (also when the
+/// test fails): the corpora are megabytes each.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
