@@ -1,6 +1,7 @@
 //! A plain-HTTP client for tests: one fresh connection per request, no status-as-error,
 //! headers exactly as given (a `host` header overrides the authority).
 
+use crate::header_list;
 use anyhow::{Context, Result};
 use std::time::Duration;
 
@@ -16,19 +17,12 @@ pub struct Response {
 impl Response {
     /// First value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_list::first(&self.headers, name)
     }
 
     /// Every value of a header, in order.
     pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        header_list::all(&self.headers, name)
     }
 
     /// The body parsed as JSON.

@@ -14,6 +14,7 @@
 pub mod bench;
 mod config;
 mod envoy;
+mod header_list;
 pub mod http;
 mod ports;
 mod upstream;

@@ -2,6 +2,7 @@
 //! `stop()` closes the listening port (Envoy then gets "connection refused" and answers 503);
 //! `restart()` listens on the same port again.
 
+use crate::header_list;
 use anyhow::{anyhow, Context, Result};
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,19 +24,12 @@ pub struct UpstreamRequest {
 impl UpstreamRequest {
     /// First value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_list::first(&self.headers, name)
     }
 
     /// Every value of a header, one per header line received (case-insensitive name).
     pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        header_list::all(&self.headers, name)
     }
 
     /// What the echo server answers: upstream name, method, path, authority and headers

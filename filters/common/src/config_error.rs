@@ -1,6 +1,5 @@
 //! How a configuration is refused: every bad field named, not only the first.
 
-use serde::de::DeserializeOwned;
 use std::fmt;
 
 /// One problem with one field. `field` is a path such as `routes[3].match.prefix`.
@@ -61,81 +60,9 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
-/// Parses JSON into `T` (which should use `#[serde(deny_unknown_fields)]`),
-/// naming the field that failed. Serde stops at the first structural error;
-/// semantic checks afterwards should collect every problem into `ConfigErrors`.
-/// An empty configuration is parsed as `{}`.
-pub fn parse_config<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ConfigErrors> {
-    let text = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        &b"{}"[..]
-    } else {
-        bytes
-    };
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    let value = match result {
-        Ok(v) => v,
-        Err(err) => {
-            let path = err.path().to_string();
-            let field = if path == "." || path.is_empty() {
-                "(root)".to_string()
-            } else {
-                path
-            };
-            let mut errors = ConfigErrors::new();
-            errors.add(field, err.into_inner().to_string());
-            return Err(errors);
-        }
-    };
-    if let Err(err) = de.end() {
-        let mut errors = ConfigErrors::new();
-        errors.add("(root)", err.to_string());
-        return Err(errors);
-    }
-    Ok(value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct Sample {
-        #[serde(default)]
-        items: Vec<Item>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Item {
-        #[allow(dead_code)]
-        name: String,
-    }
-
-    #[test]
-    fn unknown_field_is_named_with_its_path() {
-        let err = parse_config::<Sample>(br#"{"items":[{"name":"a"},{"nmae":"b"}]}"#).unwrap_err();
-        assert_eq!(err.fields(), vec!["items[1].nmae"]);
-        assert!(err.to_string().contains("unknown field `nmae`"), "{err}");
-    }
-
-    #[test]
-    fn wrong_type_is_named() {
-        let err = parse_config::<Sample>(br#"{"items":[{"name":3}]}"#).unwrap_err();
-        assert_eq!(err.fields(), vec!["items[0].name"]);
-    }
-
-    #[test]
-    fn empty_config_is_an_empty_object() {
-        assert!(parse_config::<Sample>(b"  ").unwrap().items.is_empty());
-    }
-
-    #[test]
-    fn trailing_garbage_is_refused() {
-        assert!(parse_config::<Sample>(b"{} x").is_err());
-    }
 
     #[test]
     fn all_errors_are_listed() {

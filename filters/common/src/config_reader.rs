@@ -5,6 +5,7 @@
 
 use crate::ConfigErrors;
 use serde_json::{Map, Value};
+use std::ops::RangeInclusive;
 
 /// The configuration document (empty or blank: `{}`), read with
 /// `strict_json` (a repeated key refused); a syntax error is named `(root)`.
@@ -103,6 +104,41 @@ pub fn required<T>(
         return None;
     }
     field(m, at, key, e, read)
+}
+
+/// An optional object field, read at `at.key` (absent or null: `Some(None)`);
+/// `None` when it was refused (the problems are in `e`).
+pub fn section<T>(
+    m: &Map<String, Value>,
+    at: &str,
+    key: &str,
+    e: &mut ConfigErrors,
+    read: impl Fn(&Value, &str, &mut ConfigErrors) -> Option<T>,
+) -> Option<Option<T>> {
+    match m.get(key).filter(|v| !v.is_null()) {
+        None => Some(None),
+        Some(v) => read(v, &join(at, key), e).map(Some),
+    }
+}
+
+/// A configured size limit: `given` (absent: `default`) if `allowed` holds
+/// it; otherwise `refusal` is added at `at` and the answer is `None`.
+pub fn limit(
+    given: Option<u64>,
+    default: usize,
+    allowed: RangeInclusive<usize>,
+    at: &str,
+    refusal: String,
+    e: &mut ConfigErrors,
+) -> Option<usize> {
+    let value = given.map_or(Some(default), |n| usize::try_from(n).ok());
+    match value.filter(|v| allowed.contains(v)) {
+        Some(v) => Some(v),
+        None => {
+            e.add(at, refusal);
+            None
+        }
+    }
 }
 
 /// A list of objects, each read at `key[i]`.

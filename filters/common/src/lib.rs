@@ -17,4 +17,4 @@ pub mod strict_json;
 #[cfg(target_arch = "wasm32")]
 pub mod host;
 
-pub use config_error::{parse_config, ConfigErrors};
+pub use config_error::ConfigErrors;

@@ -1,5 +1,5 @@
 //! A faas-router configuration, checked and compiled into lookup tables:
-//! the top-level fields here; the serde model in `raw.rs`, each question a
+//! the top-level fields here; the shape as written in `raw.rs`, each question a
 //! route raises in its own file below `config/`. Every problem is reported
 //! with its field.
 
@@ -25,7 +25,7 @@ use crate::table::Table;
 use compile_table::{compile_table, TableContext};
 use filters_common::http_token::is_header_name;
 use filters_common::path_match::check_path_pattern;
-use filters_common::{parse_config, ConfigErrors};
+use filters_common::ConfigErrors;
 use names::is_dns_subdomain;
 use raw::RawConfig;
 use targets::Targets;
@@ -97,13 +97,7 @@ impl Config {
 
 /// Parses and checks a configuration; refuses it with every problem found.
 pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
-    // Plain serde first: tracking field paths slows a 10,000-route table
-    // down noticeably, and they are only needed to name a failure.
-    let raw: RawConfig = match serde_json::from_slice(json) {
-        Ok(raw) => raw,
-        Err(_) => parse_config(json)?,
-    };
-    compile(raw)
+    compile(raw::read(json)?)
 }
 
 fn compile(raw: RawConfig) -> Result<Config, ConfigErrors> {

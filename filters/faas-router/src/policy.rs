@@ -15,8 +15,9 @@
 //! and `x-envoy-retriable-status-codes`.
 
 use crate::duration;
+use filters_common::config_reader::{field, object, string};
 use filters_common::ConfigErrors;
-use serde::Deserialize;
+use serde_json::Value;
 use std::time::Duration;
 
 pub const TIMEOUT: &str = "x-envoy-upstream-rq-timeout-ms";
@@ -70,12 +71,23 @@ pub const GRPC_RETRY_ON: [&str; 5] = [
 ];
 
 /// `retries` as configured.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug)]
 pub(crate) struct RawRetries {
     attempts: Option<i64>,
     per_try_timeout: Option<String>,
     retry_on: Option<String>,
+}
+
+/// Reads `retries` as written at `at` (its shape only; [`check`] judges it).
+pub(crate) fn read_retries(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawRetries> {
+    let m = object(v, at, &["attempts", "perTryTimeout", "retryOn"], e)?;
+    Some(RawRetries {
+        attempts: field(m, at, "attempts", e, |v| {
+            v.as_i64().ok_or("must be an integer")
+        }),
+        per_try_timeout: field(m, at, "perTryTimeout", e, string),
+        retry_on: field(m, at, "retryOn", e, string),
+    })
 }
 
 /// A route's checked timeout and retries, and the headers they give.

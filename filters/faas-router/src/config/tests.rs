@@ -289,7 +289,7 @@ fn virtual_host_errors_are_named() {
     assert_eq!(
         fields,
         ["virtualHosts[3].routez"],
-        "serde stops at the unknown field: {got:?}"
+        "shape problems are named before any check runs: {got:?}"
     );
     let json = json.replace(r#", "routez": []"#, "");
     let got = errors(&json);

@@ -1,8 +1,14 @@
 use super::*;
 
 fn policy(timeout: Option<&str>, retries: Option<&str>) -> Result<Policy, Vec<String>> {
-    let raw: Option<RawRetries> = retries.map(|r| serde_json::from_str(r).unwrap());
     let mut errors = ConfigErrors::new();
+    let raw: Option<RawRetries> = retries.and_then(|r| {
+        read_retries(
+            &serde_json::from_str(r).unwrap(),
+            "routes[0].retries",
+            &mut errors,
+        )
+    });
     let p = check(timeout, raw.as_ref(), "routes[0]", &mut errors);
     if errors.is_empty() {
         Ok(p)
@@ -156,7 +162,12 @@ fn refusals_are_named() {
             e[0]
         );
     }
-    assert!(serde_json::from_str::<RawRetries>(r#"{"attempts": 1, "retryon": "5xx"}"#).is_err());
+    let e = policy(None, Some(r#"{"attempts": 1, "retryon": "5xx"}"#)).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("routes[0].retries.retryon: unknown field"),
+        "{e:?}"
+    );
 }
 
 #[test]

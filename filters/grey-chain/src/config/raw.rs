@@ -9,10 +9,10 @@ use super::model::{
     DEFAULT_TTL_SECONDS,
 };
 use filters_common::config_reader::{
-    boolean, document, field, join, list, object, required, string, strings, uint, Read,
+    boolean, document, field, list, object, required, section, string, strings, uint, Read,
 };
 use filters_common::ConfigErrors;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub(super) struct RawConfig {
     pub(super) mode: RawMode,
@@ -128,8 +128,8 @@ pub(super) fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
     });
     let tag_header = field(m, "", "tagHeader", e, string).unwrap_or_else(default_tag_header);
     let lanes = required(m, "", "lanes", e, strings);
-    let gateway = section(m, "gateway", e, read_gateway);
-    let sidecar = section(m, "sidecar", e, read_sidecar);
+    let gateway = section(m, "", "gateway", e, read_gateway);
+    let sidecar = section(m, "", "sidecar", e, read_sidecar);
     match (mode, lanes) {
         (Some(mode), Some(lanes)) if errors.is_empty() => Ok(RawConfig {
             mode,
@@ -139,19 +139,6 @@ pub(super) fn read(json: &[u8]) -> Result<RawConfig, ConfigErrors> {
             sidecar: sidecar.flatten(),
         }),
         _ => Err(errors),
-    }
-}
-
-/// An optional object field read by `read` (absent or null: `Some(None)`).
-fn section<T>(
-    m: &Map<String, Value>,
-    key: &str,
-    e: &mut ConfigErrors,
-    read: impl Fn(&Value, &str, &mut ConfigErrors) -> Option<T>,
-) -> Option<Option<T>> {
-    match m.get(key).filter(|v| !v.is_null()) {
-        None => Some(None),
-        Some(v) => read(v, key, e).map(Some),
     }
 }
 
@@ -166,13 +153,9 @@ fn read_gateway(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawGateway>
 fn read_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawRule> {
     let m = object(v, at, &["lane", "match", "percentage", "hashBy"], e)?;
     let lane = required(m, at, "lane", e, string);
-    let matcher = section(m, "match", e, |v, _, e| {
-        read_match(v, &join(at, "match"), e)
-    });
+    let matcher = section(m, at, "match", e, read_match);
     let percentage = field(m, at, "percentage", e, number);
-    let hash_by = section(m, "hashBy", e, |v, _, e| {
-        read_source(v, &join(at, "hashBy"), e)
-    });
+    let hash_by = section(m, at, "hashBy", e, read_source);
     Some(RawRule {
         lane: lane?,
         matcher: matcher?,
@@ -187,9 +170,7 @@ fn number(v: &Value) -> Read<f64> {
 
 fn read_match(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawMatch> {
     let m = object(v, at, &["header", "cookie", "query"], e)?;
-    let one = |key: &str, e: &mut ConfigErrors| {
-        section(m, key, e, |v, _, e| read_matcher(v, &join(at, key), e))
-    };
+    let one = |key: &str, e: &mut ConfigErrors| section(m, at, key, e, read_matcher);
     Some(RawMatch {
         header: one("header", e)?,
         cookie: one("cookie", e)?,
@@ -227,11 +208,10 @@ fn read_source(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawSource> {
 fn read_sidecar(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawSidecar> {
     let known = ["podLabel", "direction", "correlation", "baggageKey"];
     let m = object(v, at, &known, e)?;
-    let pod_label = section(m, "podLabel", e, |v, _, e| {
-        let at = join(at, "podLabel");
-        let p = object(v, &at, &["key", "value"], e)?;
-        let key = required(p, &at, "key", e, string);
-        let value = required(p, &at, "value", e, string);
+    let pod_label = section(m, at, "podLabel", e, |v, at, e| {
+        let p = object(v, at, &["key", "value"], e)?;
+        let key = required(p, at, "key", e, string);
+        let value = required(p, at, "value", e, string);
         Some(RawPodLabel {
             key: key?,
             value: value?,
@@ -242,14 +222,13 @@ fn read_sidecar(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawSidecar>
         Some("outbound") => Ok(RawDirection::Outbound),
         _ => Err("must be \"inbound\" or \"outbound\""),
     });
-    let correlation = section(m, "correlation", e, |v, _, e| {
-        let at = join(at, "correlation");
-        let c = object(v, &at, &["headers", "ttlSeconds", "maxEntries"], e)?;
+    let correlation = section(m, at, "correlation", e, |v, at, e| {
+        let c = object(v, at, &["headers", "ttlSeconds", "maxEntries"], e)?;
         Some(RawCorrelation {
-            headers: field(c, &at, "headers", e, strings)
+            headers: field(c, at, "headers", e, strings)
                 .unwrap_or_else(default_correlation_headers),
-            ttl_seconds: field(c, &at, "ttlSeconds", e, uint).unwrap_or(DEFAULT_TTL_SECONDS),
-            max_entries: field(c, &at, "maxEntries", e, uint).unwrap_or(DEFAULT_MAX_ENTRIES),
+            ttl_seconds: field(c, at, "ttlSeconds", e, uint).unwrap_or(DEFAULT_TTL_SECONDS),
+            max_entries: field(c, at, "maxEntries", e, uint).unwrap_or(DEFAULT_MAX_ENTRIES),
         })
     });
     Some(RawSidecar {

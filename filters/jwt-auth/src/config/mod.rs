@@ -15,6 +15,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
+use filters_common::config_reader::limit;
 use filters_common::ConfigErrors;
 pub use model::{
     ClaimHeader, Config, JwtRule, KeySource, Location, Mode, PathMatch, RemoteJwks, Requirement,
@@ -33,24 +34,22 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
     if raw.jwt_rules.is_empty() {
         errors.add("jwtRules", "at least one rule is required");
     }
-    let max_jwks_bytes = raw
-        .max_jwks_bytes
-        .map_or(Some(DEFAULT_MAX_JWKS_BYTES), |n| usize::try_from(n).ok())
-        .unwrap_or(usize::MAX);
-    let jwks_limit_ok = (MIN_MAX_JWKS_BYTES..=MAX_MAX_JWKS_BYTES).contains(&max_jwks_bytes);
-    if !jwks_limit_ok {
-        errors.add(
-            "maxJwksBytes",
-            format!("must be between {MIN_MAX_JWKS_BYTES} and {MAX_MAX_JWKS_BYTES}"),
-        );
-    }
+    let e = &mut errors;
+    let max_jwks_bytes = limit(
+        raw.max_jwks_bytes,
+        DEFAULT_MAX_JWKS_BYTES,
+        MIN_MAX_JWKS_BYTES..=MAX_MAX_JWKS_BYTES,
+        "maxJwksBytes",
+        format!("must be between {MIN_MAX_JWKS_BYTES} and {MAX_MAX_JWKS_BYTES}"),
+        e,
+    );
     let mut jwt_rules = Vec::new();
     for (i, r) in raw.jwt_rules.into_iter().enumerate() {
-        if let Some(len) = r.jwks.as_ref().map(String::len) {
-            if jwks_limit_ok && len > max_jwks_bytes {
+        if let (Some(len), Some(max)) = (r.jwks.as_ref().map(String::len), max_jwks_bytes) {
+            if len > max {
                 errors.add(
                     format!("jwtRules[{i}].jwks"),
-                    format!("is {len} bytes, over maxJwksBytes ({max_jwks_bytes})"),
+                    format!("is {len} bytes, over maxJwksBytes ({max})"),
                 );
                 continue;
             }
@@ -71,57 +70,48 @@ pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {
             rules.push(rule);
         }
     }
-    let max_token_bytes = raw
-        .max_token_bytes
-        .map_or(Some(DEFAULT_MAX_TOKEN_BYTES), |n| usize::try_from(n).ok())
-        .unwrap_or(usize::MAX);
-    if max_token_bytes == 0 || max_token_bytes > MAX_MAX_TOKEN_BYTES {
-        errors.add(
-            "maxTokenBytes",
-            format!("must be between 1 and {MAX_MAX_TOKEN_BYTES}"),
-        );
-    }
-    let cache_max_entries = raw
-        .token_cache_max_entries
-        .map_or(Some(DEFAULT_CACHE_ENTRIES), |n| usize::try_from(n).ok())
-        .unwrap_or(usize::MAX);
-    if cache_max_entries > MAX_CACHE_ENTRIES {
-        errors.add(
-            "tokenCache.maxEntries",
-            format!("must be at most {MAX_CACHE_ENTRIES} (0 disables the cache)"),
-        );
-    }
-    let cache_max_bytes = raw
-        .token_cache_max_bytes
-        .map_or(Some(DEFAULT_CACHE_BYTES), |n| usize::try_from(n).ok())
-        .unwrap_or(usize::MAX);
-    if cache_max_bytes > MAX_CACHE_BYTES {
-        errors.add(
-            "tokenCache.maxBytes",
-            format!("must be at most {MAX_CACHE_BYTES} (0 disables the cache)"),
-        );
-    }
-    let max_waiting_requests = raw
-        .max_waiting_requests
-        .map_or(Some(DEFAULT_MAX_WAITING_REQUESTS), |n| {
-            usize::try_from(n).ok()
-        })
-        .unwrap_or(usize::MAX);
-    if max_waiting_requests > MAX_MAX_WAITING_REQUESTS {
-        errors.add(
-            "maxWaitingRequests",
-            format!("must be at most {MAX_MAX_WAITING_REQUESTS} (0: never wait for keys)"),
-        );
-    }
+    let e = &mut errors;
+    let max_token_bytes = limit(
+        raw.max_token_bytes,
+        DEFAULT_MAX_TOKEN_BYTES,
+        1..=MAX_MAX_TOKEN_BYTES,
+        "maxTokenBytes",
+        format!("must be between 1 and {MAX_MAX_TOKEN_BYTES}"),
+        e,
+    );
+    let cache_max_entries = limit(
+        raw.token_cache_max_entries,
+        DEFAULT_CACHE_ENTRIES,
+        0..=MAX_CACHE_ENTRIES,
+        "tokenCache.maxEntries",
+        format!("must be at most {MAX_CACHE_ENTRIES} (0 disables the cache)"),
+        e,
+    );
+    let cache_max_bytes = limit(
+        raw.token_cache_max_bytes,
+        DEFAULT_CACHE_BYTES,
+        0..=MAX_CACHE_BYTES,
+        "tokenCache.maxBytes",
+        format!("must be at most {MAX_CACHE_BYTES} (0 disables the cache)"),
+        e,
+    );
+    let max_waiting_requests = limit(
+        raw.max_waiting_requests,
+        DEFAULT_MAX_WAITING_REQUESTS,
+        0..=MAX_MAX_WAITING_REQUESTS,
+        "maxWaitingRequests",
+        format!("must be at most {MAX_MAX_WAITING_REQUESTS} (0: never wait for keys)"),
+        e,
+    );
     let config = Config {
         jwt_rules,
         rules,
         default_requirement: raw.default_requirement.unwrap_or(Requirement::Required),
-        max_token_bytes,
-        max_jwks_bytes,
-        cache_max_entries,
-        cache_max_bytes,
-        max_waiting_requests,
+        max_token_bytes: max_token_bytes.unwrap_or(DEFAULT_MAX_TOKEN_BYTES),
+        max_jwks_bytes: max_jwks_bytes.unwrap_or(DEFAULT_MAX_JWKS_BYTES),
+        cache_max_entries: cache_max_entries.unwrap_or(DEFAULT_CACHE_ENTRIES),
+        cache_max_bytes: cache_max_bytes.unwrap_or(DEFAULT_CACHE_BYTES),
+        max_waiting_requests: max_waiting_requests.unwrap_or(DEFAULT_MAX_WAITING_REQUESTS),
         mode: raw.mode.unwrap_or(Mode::Enforce),
     };
     errors.into_result(config)
