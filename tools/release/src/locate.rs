@@ -80,9 +80,24 @@ pub fn kubectl() -> Result<PathBuf> {
 
 /// The rendered overlays: `wasmplugins/overlays/*`, sorted.
 pub fn overlays() -> Result<Vec<PathBuf>> {
-    let dir = workspace_root().join("wasmplugins/overlays");
+    kustomizations_in(&workspace_root().join("wasmplugins/overlays"))
+}
+
+/// Where each overlay's TrafficExtension flavour lives (written by `make manifests`, `flavour`).
+pub const TRAFFIC_EXTENSIONS: &str = "wasmplugins/traffic-extensions";
+
+/// The TrafficExtension flavour of each overlay: `wasmplugins/traffic-extensions/*`, sorted.
+pub fn traffic_extension_overlays() -> Result<Vec<PathBuf>> {
+    let dir = workspace_root().join(TRAFFIC_EXTENSIONS);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    kustomizations_in(&dir)
+}
+
+fn kustomizations_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.join("kustomization.yaml").is_file() {
             found.push(path);

@@ -20,6 +20,8 @@ use serde_json::Value;
 /// A WasmPlugin attached to one listener, as the filter entry istiod renders from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attached {
+    /// `WasmPlugin` or `TrafficExtension`.
+    pub kind: String,
     pub namespace: String,
     pub name: String,
     /// Our image name (`jwt-auth`, `faas-router`, `grey-chain`); "" for a foreign url.
@@ -35,9 +37,9 @@ pub struct Attached {
 }
 
 impl Attached {
-    /// "WasmPlugin namespace/name"
+    /// "WasmPlugin namespace/name" (or "TrafficExtension …")
     pub fn resource(&self) -> String {
-        format!("WasmPlugin {}/{}", self.namespace, self.name)
+        format!("{} {}/{}", self.kind, self.namespace, self.name)
     }
 
     /// grey-chain's `mode` (gateway / sidecar), "" for other filters.
@@ -49,6 +51,7 @@ impl Attached {
         let spec = &doc["spec"];
         let name = doc["metadata"]["name"].as_str().unwrap_or_default();
         Attached {
+            kind: doc["kind"].as_str().unwrap_or("WasmPlugin").to_string(),
             namespace: doc["metadata"]["namespace"]
                 .as_str()
                 .unwrap_or("default")
@@ -157,8 +160,15 @@ pub fn plugins_for(docs: &[Value], pod: &Pod, listener: &Listener) -> Vec<Attach
     attached
 }
 
+/// The plugins among `docs` in the WasmPlugin layout: WasmPlugins, and TrafficExtensions
+/// already seen as one (`traffic_extension::as_wasm_plugin`, done by `Mesh::build`).
 pub fn wasm_plugins(docs: &[Value]) -> impl Iterator<Item = &Value> {
-    docs.iter().filter(|d| d["kind"] == "WasmPlugin")
+    docs.iter().filter(|d| is_wasm_plugin(d))
+}
+
+pub fn is_wasm_plugin(doc: &Value) -> bool {
+    doc["kind"] == "WasmPlugin"
+        || (doc["kind"] == crate::traffic_extension::KIND && doc["spec"]["url"].is_string())
 }
 
 /// "WasmPlugin ns/name: <why it does not attach>" for each plugin of `image` (and, if given,

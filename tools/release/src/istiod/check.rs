@@ -39,7 +39,7 @@ fn problem(resource: String, field: &str, message: String) -> Problem {
 pub fn check(rendered: &[Value]) -> anyhow::Result<Vec<Problem>> {
     let mesh = Mesh::build(rendered)?;
     let mut problems = Vec::new();
-    if !attach::wasm_plugins(rendered).any(|p| is_image(p, "faas-router")) {
+    if !attach::wasm_plugins(&mesh.docs).any(|p| is_image(p, "faas-router")) {
         problems.push(problem(
             "overlay".into(),
             "WasmPlugin",
@@ -199,11 +199,10 @@ fn jwks_reachable(mesh: &Mesh, problems: &mut Vec<Problem>) {
         };
         let name = resource_name(doc);
         for proxy in &mesh.proxies {
-            let runs_here = proxy.listeners.iter().any(|l| {
-                l.plugins
-                    .iter()
-                    .any(|a| format!("WasmPlugin {}/{}", a.namespace, a.name) == name)
-            });
+            let runs_here = proxy
+                .listeners
+                .iter()
+                .any(|l| l.plugins.iter().any(|a| a.resource() == name));
             if runs_here
                 && proxy.pod.kind == ProxyKind::Gateway
                 && !proxy.clusters.iter().any(|c| c.name == cluster)
