@@ -70,8 +70,10 @@ probe() {
   return 2
 }
 
-# The test binaries are built once; only ENVOY_BIN changes between lines.
-cargo nextest run -p e2e --no-run
+# The test binaries are built once, as `make test` builds them (--workspace: the same feature
+# set, so after `make test` nothing is rebuilt); only ENVOY_BIN changes between lines.
+E2E=(--workspace -E 'package(e2e)')
+cargo nextest run "${E2E[@]}" --no-run
 
 rows=()
 failed=0
@@ -86,7 +88,7 @@ for v in "${VERSIONS[@]}"; do
     2) rows+=("| $v | $(istio_for "$line") | fail (probe: $LOGS/$v.probe.log) |"); failed=1; continue ;;
   esac
   set +e
-  ENVOY_BIN=$envoy cargo nextest run -p e2e --no-fail-fast --success-output never \
+  ENVOY_BIN=$envoy cargo nextest run "${E2E[@]}" --no-fail-fast --success-output never \
     > "$LOGS/$v.log" 2>&1
   rc=$?
   set -e

@@ -8,7 +8,12 @@
 //! - `(has(self.A) ? 1 : 0) + (has(self.B) ? 1 : 0) [+ …] <= 1` — at most one of;
 //! - `has(self.A) != has(self.B)` — exactly one of; `has(self.A) || has(self.B)` — one of;
 //! - `self.size() == 0`, `!self.contains("s")`, `self != "s"`, `0 < self && self <= N`;
-//! - `self.all(key, !key.contains("s"))`, `self.all(key, key.size() != 0)`.
+//! - `self.all(key, !key.contains("s"))`, `self.all(key, key.size() != 0)`;
+//! - `self.all(x, self.exists_one(y, x.A == y.A [&& x.B == y.B …]))` — items unique by fields
+//!   (Gateway API: listener names);
+//! - Gateway API's backend rule `(size(self.group) == 0 && self.kind == 'Service') ?
+//!   has(self.port) : true`, with the schema's defaults (`group` "", `kind` Service) for absent
+//!   fields, as the API server defaults before it validates.
 
 use serde_json::Value;
 
@@ -56,9 +61,43 @@ fn keys(v: &Value) -> Vec<String> {
     }
 }
 
+/// `x, self.exists_one(y, x.A == y.A && …))` after `self.all(` → the fields A, ….
+fn unique_fields(rest: &str) -> Option<Vec<String>> {
+    let (x, rest) = rest.split_once(", self.exists_one(")?;
+    let (y, cond) = rest.strip_suffix("))")?.split_once(", ")?;
+    cond.split(" && ")
+        .map(|term| {
+            let (l, r) = term.split_once(" == ")?;
+            let f = l.strip_prefix(x)?.strip_prefix('.')?;
+            let ok = r.strip_prefix(y)?.strip_prefix('.')? == f
+                && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            ok.then(|| f.to_string())
+        })
+        .collect()
+}
+
+const SERVICE_NEEDS_PORT: &str =
+    "(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true";
+
 /// The evaluator of a rule whose shape is recognised.
 fn compile(rule: &str) -> Option<Check> {
     let r = fold(rule);
+    if let Some(fields) = r.strip_prefix("self.all(").and_then(unique_fields) {
+        return Some(Box::new(move |v| {
+            let items = v.as_array().cloned().unwrap_or_default();
+            let key = |i: &Value| fields.iter().map(|f| i.get(f).cloned()).collect::<Vec<_>>();
+            items
+                .iter()
+                .all(|a| items.iter().filter(|b| key(a) == key(b)).count() == 1)
+        }));
+    }
+    if r == SERVICE_NEEDS_PORT {
+        return Some(Box::new(|v| {
+            let group = v["group"].as_str().unwrap_or("");
+            let kind = v["kind"].as_str().unwrap_or("Service");
+            !(group.is_empty() && kind == "Service") || has(v, "port")
+        }));
+    }
     if let Some(sum) = r.strip_suffix(" <= 1") {
         let fields: Option<Vec<String>> = sum
             .split(" + ")
@@ -191,32 +230,42 @@ fn walk(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, String
     }
 }
 
+/// How many rules `schema` holds.
+pub fn rule_count(schema: &Value) -> usize {
+    let mut all = Vec::new();
+    collect(schema, &mut all, false);
+    all.len()
+}
+
 /// Every rule in `schema` whose shape is not recognised (not evaluated), folded.
 pub fn unevaluated(schema: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    collect_unevaluated(schema, &mut out);
+    collect(schema, &mut out, true);
     out
 }
 
-fn collect_unevaluated(schema: &Value, out: &mut Vec<String>) {
+/// The rules of `schema` and below (only the unrecognised ones with `unrecognised_only`).
+fn collect(schema: &Value, out: &mut Vec<String>, unrecognised_only: bool) {
     match schema {
         Value::Object(map) => {
             for (rule, _) in rules(schema) {
-                if compile(rule).is_none() {
+                if !unrecognised_only || compile(rule).is_none() {
                     out.push(fold(rule));
                 }
             }
             for (k, v) in map {
                 if k == "properties" {
                     for sub in v.as_object().into_iter().flat_map(|p| p.values()) {
-                        collect_unevaluated(sub, out);
+                        collect(sub, out, unrecognised_only);
                     }
                 } else if k == "items" || k == "additionalProperties" {
-                    collect_unevaluated(v, out);
+                    collect(v, out, unrecognised_only);
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| collect_unevaluated(i, out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| collect(i, out, unrecognised_only)),
         _ => {}
     }
 }
@@ -253,6 +302,15 @@ mod tests {
         assert!(!compile("0 < self && self <= 65535").unwrap()(&json!(0)));
         assert!(!compile(r#"self != "*""#).unwrap()(&json!("*")));
         assert!(compile("self.matches('x')").is_none());
+        let unique = compile("self.all(l1, self.exists_one(l2, l1.name == l2.name))").unwrap();
+        assert!(unique(&json!([{"name": "a"}, {"name": "b"}])));
+        assert!(!unique(&json!([{"name": "a"}, {"name": "a"}])));
+        let port = compile(SERVICE_NEEDS_PORT).unwrap();
+        assert!(!port(&json!({"name": "svc"})));
+        assert!(port(&json!({"name": "svc", "port": 80})));
+        assert!(port(
+            &json!({"name": "x", "group": "example.com", "kind": "Backend"})
+        ));
     }
 
     #[test]

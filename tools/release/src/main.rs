@@ -95,7 +95,7 @@ fn run(mut args: Vec<String>) -> Result<()> {
                 args.iter().map(PathBuf::from).collect()
             };
             let kubectl = locate::kubectl()?;
-            let schemas = Schemas::load(&locate::istio_crds()?)?;
+            let schemas = Schemas::load_all(&locate::crd_bundles()?)?;
             let digests = validate::built_digests(&dist)?;
             let mut failed = false;
             for overlay in &overlays {

@@ -1,5 +1,5 @@
-//! Istio's CRD OpenAPI v3 schemas as JSON Schemas. Two adjustments make a plain JSON-Schema
-//! validator judge like the API server with strict field validation (`kubectl apply
+//! Istio's and the Gateway API's CRD OpenAPI v3 schemas as JSON Schemas. Two adjustments make
+//! a plain JSON-Schema validator judge like the API server with strict field validation (`kubectl apply
 //! --validate=strict`): `nullable` admits null, and an object that lists its properties and
 //! does not preserve unknown fields refuses any other field — otherwise a typo such as
 //! `failStratgy` would be pruned silently and the plugin would run with the default.
@@ -20,6 +20,20 @@ pub struct Schemas {
 }
 
 impl Schemas {
+    /// The schemas of every CRD in `crd_files` (e.g. `locate::crd_bundles`).
+    pub fn load_all(crd_files: &[std::path::PathBuf]) -> Result<Self> {
+        let mut all = Schemas {
+            validators: BTreeMap::new(),
+            raw: BTreeMap::new(),
+        };
+        for file in crd_files {
+            let one = Self::load(file)?;
+            all.validators.extend(one.validators);
+            all.raw.extend(one.raw);
+        }
+        Ok(all)
+    }
+
     pub fn load(crd_file: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(crd_file)
             .with_context(|| format!("reading {}", crd_file.display()))?;
@@ -73,7 +87,7 @@ impl Schemas {
         let validator = self
             .validators
             .get(&key)
-            .ok_or_else(|| format!("no Istio CRD schema for {key}"))?;
+            .ok_or_else(|| format!("no CRD schema for {key}"))?;
         Ok(validator
             .iter_errors(doc)
             .map(|e| (e.instance_path().to_string(), e.to_string()))

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 pub fn schemas() -> &'static Schemas {
     static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
-    SCHEMAS.get_or_init(|| Schemas::load(&locate::istio_crds().unwrap()).unwrap())
+    SCHEMAS.get_or_init(|| Schemas::load_all(&locate::crd_bundles().unwrap()).unwrap())
 }
 
 pub fn rendered(overlay: &Path) -> Vec<Value> {
