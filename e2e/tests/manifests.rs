@@ -16,7 +16,9 @@
 //! and a plugin leaving a listener unprotected fails the check with its name.
 //! `old_defect_*` and `the_old_first_hop_rule_splits_the_chain` put the old defects back
 //! one at a time into today's overlays. `traffic_extensions_*` run the TrafficExtension
-//! flavour (issue 14) through the same model: the same chains, the same answers.
+//! flavour (issue 14) through the same model: the same chains, the same answers;
+//! `the_gateway_api_flavour_*` the kfaas entry point as a Gateway API Gateway + HTTPRoutes
+//! with its plugins bound by targetRefs (`components/gateway-api`).
 
 #[path = "manifests/mesh.rs"]
 mod mesh;
@@ -35,6 +37,11 @@ fn rendered(overlay: &str) -> Vec<Value> {
 /// generated from it by `make manifests`).
 fn rendered_te(overlay: &str) -> Vec<Value> {
     rendered_dir(&format!("traffic-extensions/{overlay}"))
+}
+
+/// An overlay with the Gateway API component (`wasmplugins/components/gateway-api`).
+fn rendered_gateway_api(overlay: &str) -> Vec<Value> {
+    render::overlay_with_components(overlay, &["gateway-api"]).unwrap()
 }
 
 fn rendered_dir(dir: &str) -> Vec<Value> {
@@ -68,6 +75,11 @@ fn a_faas_call_is_checked_and_laned_once() {
 #[test]
 fn traffic_extensions_check_and_lane_a_faas_call_once() {
     faas_call_checked_and_laned_once(&rendered_te("test"));
+}
+
+#[test]
+fn the_gateway_api_flavour_checks_and_lanes_a_faas_call_once() {
+    faas_call_checked_and_laned_once(&rendered_gateway_api("test"));
 }
 
 fn faas_call_checked_and_laned_once(docs: &[Value]) {

@@ -1,24 +1,17 @@
 //! The Gateway API flavour of the kfaas entry point (`wasmplugins/components/gateway-api`):
 //! rendered into each overlay with examples, validated against the Gateway API v1.6.1
-//! standard CRDs (schema and the CEL rules `cel` evaluates) and Istio's; broken variants are
-//! refused with the object and field named.
+//! standard CRDs (schema and the CEL rules `cel` evaluates) and Istio's, and through the istiod
+//! model; broken variants are refused with the object and field named.
 
 mod support;
 
-use release::{cel, locate, render, validate};
+use release::istiod::Mesh;
+use release::{cel, render, validate};
 use serde_json::{json, Value};
 use support::{assert_named, join, schemas};
 
 fn with_component(overlay: &str) -> Vec<Value> {
-    let root = locate::workspace_root().join("wasmplugins");
-    let kubectl = locate::kubectl().unwrap();
-    let text = render::kustomize_with(
-        &kubectl,
-        &root.join("overlays").join(overlay),
-        &[&root.join("components/gateway-api")],
-    )
-    .unwrap();
-    render::documents(&text).unwrap()
+    render::overlay_with_components(overlay, &["gateway-api"]).unwrap()
 }
 
 fn find<'a>(docs: &'a mut [Value], kind: &str, name: &str) -> &'a mut Value {
@@ -45,9 +38,43 @@ fn the_component_renders_and_validates_in_every_overlay() {
             assert!(d["spec"]["selector"].is_null(), "{d}");
             assert_eq!(d["spec"]["targetRefs"][0]["name"], "kfaas-gateway");
         }
-        let problems = validate::check_resources(&docs, schemas());
+        let mut problems = validate::check_resources(&docs, schemas());
+        // The istiod model (Gateway API converted as istiod does, plugins by targetRefs):
+        // the kfaas gateway entry still runs jwt-auth, grey-chain and faas-router, the JWKS
+        // cluster is routed there, every backend is granted.
+        problems.extend(validate::check_mesh(&docs));
         assert!(problems.is_empty(), "{overlay}:\n{}", join(&problems));
+        let chain = Mesh::build(&docs).unwrap().describe();
+        assert!(
+            chain.contains("kfaas-system/jwt-auth (AUTHN 1000) -> kfaas-system/grey-chain-gateway (AUTHZ 200) -> kfaas-system/faas-router (AUTHZ 100)"),
+            "{chain}"
+        );
     }
+}
+
+#[test]
+fn a_missing_grant_or_a_wrong_target_is_reported_with_the_object_named() {
+    let mut docs = with_component("test");
+    docs.retain(|d| {
+        !(d["kind"] == "ReferenceGrant" && d["metadata"]["namespace"] == "istio-system")
+    });
+    let router = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "WasmPlugin" && d["metadata"]["name"] == "faas-router")
+        .unwrap();
+    router["spec"]["targetRefs"][0]["name"] = json!("kfaas-gatway");
+    let problems = validate::check_mesh(&docs);
+    assert_named(
+        &problems,
+        "HTTPRoute kfaas-system/faas-api",
+        "spec.rules[0].backendRefs[0]",
+        "RefNotPermitted",
+    );
+    let all = join(&problems);
+    assert!(
+        all.contains("WasmPlugin kfaas-system/faas-router") && all.contains("kfaas-gatway"),
+        "{all}"
+    );
 }
 
 #[test]

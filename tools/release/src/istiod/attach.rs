@@ -4,7 +4,8 @@
 //! - namespace: a plugin applies to pods of its own namespace, or from the root namespace
 //!   (istio-system) to pods of every namespace;
 //! - `selector.matchLabels` ⊆ the pod's labels (absent: every pod in scope); `targetRefs`
-//!   (Gateway API gateways, waypoints) is not modelled and selects nothing here;
+//!   select the pods of a Gateway API Gateway in the plugin's namespace
+//!   (`gateway_api::target_selects`; other kinds, e.g. a waypoint's Service, select nothing);
 //! - `match`: absent or empty matches every listener; otherwise any entry whose `mode` fits
 //!   (UNDEFINED / CLIENT_AND_SERVER any; CLIENT outbound and every gateway listener; SERVER
 //!   a sidecar's inbound) and whose `ports` (absent: any) holds the listener's port;
@@ -12,6 +13,7 @@
 //!   within a phase higher `priority` first (ties by namespace/name; istiod uses creation
 //!   time first).
 
+use super::gateway_api;
 use super::topology::{labels_of, selects, Listener, Pod, ProxyKind, ROOT_NAMESPACE};
 use crate::image_name_of_url;
 use crate::render::resource_name;
@@ -96,8 +98,24 @@ pub fn pod_mismatch(plugin: &Value, pod: &Pod) -> Option<String> {
         ));
     }
     let spec = &plugin["spec"];
-    if !spec["targetRefs"].is_null() || !spec["targetRef"].is_null() {
-        return Some("targetRefs are not modelled (selector only)".into());
+    let targets: Vec<&Value> = spec["targetRefs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(spec["targetRef"].is_object().then_some(&spec["targetRef"]))
+        .collect();
+    if !targets.is_empty() {
+        return if targets
+            .iter()
+            .any(|t| gateway_api::target_selects(t, ns, &pod.namespace, &pod.labels))
+        {
+            None
+        } else {
+            Some(format!(
+                "targetRefs {} name no Gateway of this pod",
+                Value::Array(targets.into_iter().cloned().collect())
+            ))
+        };
     }
     let selector = labels_of(&spec["selector"]["matchLabels"]);
     if !selects(&selector, &pod.labels) {

@@ -11,7 +11,8 @@
 //! - a sidecar listener without grey-chain in sidecar mode for its direction;
 //! - a jwt-auth `jwksCluster` that its gateway does not get (no route there uses it);
 //! - a VirtualService destination that is no Service of the modelled install (e.g.
-//!   cluster-local-gateway, gone since Knative 0.19).
+//!   cluster-local-gateway, gone since Knative 0.19);
+//! - an HTTPRoute backend in another namespace that no ReferenceGrant allows.
 
 use super::topology::{Listener, Pod, ProxyKind, Role};
 use super::{attach, jwks_clusters, Mesh};
@@ -132,6 +133,7 @@ pub fn check(rendered: &[Value]) -> anyhow::Result<Vec<Problem>> {
     }
     jwks_reachable(&mesh, &mut problems);
     destinations_exist(&mesh, rendered, &mut problems);
+    problems.extend(super::gateway_api::refused_backends(rendered));
     Ok(problems)
 }
 

@@ -9,6 +9,8 @@
 //! - `check`: what `release check` reports about the result (a listener left unprotected, a
 //!   plugin selecting nothing, two plugins of one kind on one listener, …).
 //!
+//! Gateway API Gateways and HTTPRoutes are taken as the Istio Gateways and VirtualServices
+//! istiod converts them into (`gateway_api`).
 //! TrafficExtensions with `wasm` are taken as the WasmPlugins they are equivalent to
 //! (`traffic_extension::as_wasm_plugin`: Istio ≥ 1.30 converts every WasmPlugin into a
 //! TrafficExtension and serves both alike); `Mesh::docs` holds them in the WasmPlugin layout.
@@ -19,6 +21,7 @@
 
 pub mod attach;
 pub mod check;
+pub mod gateway_api;
 pub mod routes;
 pub mod topology;
 
@@ -74,7 +77,8 @@ pub struct Mesh {
 impl Mesh {
     /// The modelled install with the rendered overlay `rendered` applied.
     pub fn build(rendered: &[Value]) -> anyhow::Result<Mesh> {
-        let rendered: Vec<Value> = rendered.iter().map(as_wasm_plugin).collect();
+        let plugins: Vec<Value> = rendered.iter().map(as_wasm_plugin).collect();
+        let rendered = gateway_api::as_istio(&plugins);
         let rendered = rendered.as_slice();
         let mut docs = rendered.to_vec();
         docs.extend(documents(topology::KNATIVE_GATEWAYS)?);

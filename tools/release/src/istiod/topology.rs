@@ -103,7 +103,13 @@ pub fn pods() -> Vec<Pod> {
         Pod {
             name: "kfaas-gateway".into(),
             namespace: "kfaas-system".into(),
-            labels: labels(&[("istio", "kfaas-gateway"), ("app", "kfaas-gateway")]),
+            // The classic deployment's label, and the one istiod puts on the pods of the
+            // Gateway API Gateway it deploys (components/gateway-api): one pod models either.
+            labels: labels(&[
+                ("istio", "kfaas-gateway"),
+                ("app", "kfaas-gateway"),
+                (super::gateway_api::GATEWAY_NAME_LABEL, "kfaas-gateway"),
+            ]),
             kind: ProxyKind::Gateway,
             sidecar_listeners: Vec::new(),
         },
