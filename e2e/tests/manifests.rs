@@ -234,6 +234,13 @@ fn traffic_extensions_keep_a_grey_user_grey_from_the_first_hop() {
     grey_from_the_first_hop(&rendered_te("pre-release"));
 }
 
+#[test]
+fn the_gateway_api_flavour_keeps_a_grey_user_grey_by_service_per_version() {
+    let docs = render::overlay_with_components("pre-release", &["gateway-api", "gateway-api-grey"])
+        .unwrap();
+    grey_from_the_first_hop(&docs);
+}
+
 fn grey_from_the_first_hop(docs: &[Value]) {
     let mesh = Running::start(docs).unwrap();
     let grey = |p: &str| {

@@ -53,6 +53,38 @@ fn the_component_renders_and_validates_in_every_overlay() {
 }
 
 #[test]
+fn grey_routing_by_one_service_per_version_validates_and_models() {
+    for overlay in ["test", "pre-release"] {
+        let docs =
+            render::overlay_with_components(overlay, &["gateway-api", "gateway-api-grey"]).unwrap();
+        let kinds = |k: &str| docs.iter().filter(|d| d["kind"] == k).count();
+        assert_eq!(
+            (kinds("DestinationRule"), kinds("Service")),
+            (0, 4),
+            "{overlay}"
+        );
+        assert_eq!(kinds("HTTPRoute"), 4, "{overlay}");
+        let mut problems = validate::check_resources(&docs, schemas());
+        problems.extend(validate::check_mesh(&docs));
+        assert!(problems.is_empty(), "{overlay}:\n{}", join(&problems));
+        // The sidecars' outbound route for showroom-api picks the version's Service by lane.
+        let mesh = Mesh::build(&docs).unwrap();
+        let outbound = &mesh
+            .proxy("render-api-normal")
+            .unwrap()
+            .listener(80)
+            .unwrap()
+            .route_config;
+        let text = outbound.to_string();
+        assert!(
+            text.contains("outbound|80||showroom-api-grey.saas.svc.cluster.local")
+                && text.contains("outbound|80||showroom-api-normal.saas.svc.cluster.local"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn a_missing_grant_or_a_wrong_target_is_reported_with_the_object_named() {
     let mut docs = with_component("test");
     docs.retain(|d| {

@@ -8,7 +8,8 @@
 //! kept to what `wasmplugins/components/gateway-api` uses:
 //! - Gateway listeners → servers (port, protocol, `hostname` or `*`); the pod keeps the
 //!   model's kfaas gateway Service, so port 80 is its listener 8080 in either install;
-//! - HTTPRoute `hostnames` (none: `*`), `parentRefs` to Gateways, rules with `name`,
+//! - HTTPRoute `hostnames` (none: `*`), `parentRefs` to Gateways (bound to them) or to a
+//!   Service (bound to `mesh`, for that Service's host), rules with `name`,
 //!   `matches` (path PathPrefix / Exact / RegularExpression, headers Exact /
 //!   RegularExpression), `backendRefs` (Service name, namespace, port, weight) and
 //!   `timeouts.request`;
@@ -109,21 +110,42 @@ fn string_match(kind: &Value, value: &Value) -> Value {
 }
 
 fn virtual_service(route: &Value, docs: &[Value]) -> Value {
-    let gateways: Vec<String> = route["spec"]["parentRefs"]
+    let parents: Vec<&Value> = route["spec"]["parentRefs"]
         .as_array()
         .into_iter()
         .flatten()
+        .collect();
+    let parent_ns = |p: &Value| p["namespace"].as_str().unwrap_or(ns(route)).to_string();
+    let mut gateways: Vec<String> = parents
+        .iter()
         .filter(|p| p["kind"].as_str().unwrap_or("Gateway") == "Gateway")
         .map(|p| {
             format!(
                 "{}/{}",
-                p["namespace"].as_str().unwrap_or(ns(route)),
+                parent_ns(p),
                 p["name"].as_str().unwrap_or_default()
             )
         })
         .collect();
+    // A Service parent (Gateway API for service mesh): the route applies to calls to that
+    // Service from the mesh, as a VirtualService for its host bound to `mesh`.
+    let services: Vec<Value> = parents
+        .iter()
+        .filter(|p| p["kind"] == "Service")
+        .map(|p| {
+            json!(format!(
+                "{}.{}.svc.cluster.local",
+                p["name"].as_str().unwrap_or_default(),
+                parent_ns(p)
+            ))
+        })
+        .collect();
+    if !services.is_empty() {
+        gateways.push("mesh".into());
+    }
     let hosts = match route["spec"]["hostnames"].as_array() {
         Some(h) if !h.is_empty() => Value::Array(h.clone()),
+        _ if !services.is_empty() => Value::Array(services),
         _ => json!(["*"]),
     };
     let http: Vec<Value> = route["spec"]["rules"]

@@ -92,7 +92,8 @@ impl Mesh {
             routes::parse_cluster_name(&c).map(|(_, _, host)| host.to_string())
         }));
         let pods = topology::pods();
-        let services = topology::services();
+        let mut services = topology::services();
+        services.extend(topology::declared_services(rendered));
         let proxies = pods
             .iter()
             .map(|pod| {

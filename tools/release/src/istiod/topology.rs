@@ -169,6 +169,36 @@ pub fn services() -> Vec<Service> {
     services
 }
 
+/// The core `v1` Services an overlay itself ships (e.g. one Service per version in
+/// `components/gateway-api-grey`), as modelled Services.
+pub fn declared_services(docs: &[Value]) -> Vec<Service> {
+    docs.iter()
+        .filter(|d| d["apiVersion"] == "v1" && d["kind"] == "Service")
+        .map(|d| Service {
+            host: format!(
+                "{}.{}.svc.cluster.local",
+                d["metadata"]["name"].as_str().unwrap_or_default(),
+                d["metadata"]["namespace"].as_str().unwrap_or("default")
+            ),
+            selector: labels_of(&d["spec"]["selector"]),
+            ports: d["spec"]["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| {
+                    let port = u16::try_from(p["port"].as_u64()?).ok()?;
+                    let target = p["targetPort"]
+                        .as_u64()
+                        .and_then(|t| u16::try_from(t).ok())
+                        .unwrap_or(port);
+                    Some((port, target))
+                })
+                .collect(),
+            no_port_translation: false,
+        })
+        .collect()
+}
+
 /// `selector` ⊆ `labels` (an empty selector selects everything).
 pub fn selects(selector: &Labels, labels: &Labels) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
