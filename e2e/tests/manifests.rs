@@ -15,7 +15,10 @@
 //! `the_shared_ingress_demands_tokens_only_on_api_hosts`, `the_audit_component_...`;
 //! and a plugin leaving a listener unprotected fails the check with its name.
 //! `old_defect_*` and `the_old_first_hop_rule_splits_the_chain` put the old defects back
-//! one at a time into today's overlays.
+//! one at a time into today's overlays. `traffic_extensions_*` run the TrafficExtension
+//! flavour (issue 14) through the same model: the same chains, the same answers;
+//! `the_gateway_api_flavour_*` the kfaas entry point as a Gateway API Gateway + HTTPRoutes
+//! with its plugins bound by targetRefs (`components/gateway-api`).
 
 #[path = "manifests/mesh.rs"]
 mod mesh;
@@ -27,10 +30,23 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 fn rendered(overlay: &str) -> Vec<Value> {
+    rendered_dir(&format!("overlays/{overlay}"))
+}
+
+/// The TrafficExtension flavour of an overlay (`wasmplugins/traffic-extensions/<env>`,
+/// generated from it by `make manifests`).
+fn rendered_te(overlay: &str) -> Vec<Value> {
+    rendered_dir(&format!("traffic-extensions/{overlay}"))
+}
+
+/// An overlay with the Gateway API component (`wasmplugins/components/gateway-api`).
+fn rendered_gateway_api(overlay: &str) -> Vec<Value> {
+    render::overlay_with_components(overlay, &["gateway-api"]).unwrap()
+}
+
+fn rendered_dir(dir: &str) -> Vec<Value> {
     let kubectl = locate::kubectl().unwrap();
-    let dir = locate::workspace_root()
-        .join("wasmplugins/overlays")
-        .join(overlay);
+    let dir = locate::workspace_root().join("wasmplugins").join(dir);
     render::documents(&render::kustomize(&kubectl, &dir).unwrap()).unwrap()
 }
 
@@ -53,8 +69,21 @@ fn bearer(token: &str) -> String {
 
 #[test]
 fn a_faas_call_is_checked_and_laned_once() {
-    let docs = rendered("test");
-    let mesh = Running::start(&docs).unwrap();
+    faas_call_checked_and_laned_once(&rendered("test"));
+}
+
+#[test]
+fn traffic_extensions_check_and_lane_a_faas_call_once() {
+    faas_call_checked_and_laned_once(&rendered_te("test"));
+}
+
+#[test]
+fn the_gateway_api_flavour_checks_and_lanes_a_faas_call_once() {
+    faas_call_checked_and_laned_once(&rendered_gateway_api("test"));
+}
+
+fn faas_call_checked_and_laned_once(docs: &[Value]) {
+    let mesh = Running::start(docs).unwrap();
     let auth = bearer(&mesh.token("alice"));
     let cases = [
         ("/faas/api/render", RENDER, "/faas/api/render"),
@@ -197,8 +226,23 @@ fn chain(mesh: &Running, headers: &[(&str, &str)]) -> (String, String, String, S
 #[test]
 fn a_grey_user_is_grey_from_the_first_hop() {
     // pre-release: the base rules (end-user, cookie) and the QA accounts.
-    let docs = rendered("pre-release");
-    let mesh = Running::start(&docs).unwrap();
+    grey_from_the_first_hop(&rendered("pre-release"));
+}
+
+#[test]
+fn traffic_extensions_keep_a_grey_user_grey_from_the_first_hop() {
+    grey_from_the_first_hop(&rendered_te("pre-release"));
+}
+
+#[test]
+fn the_gateway_api_flavour_keeps_a_grey_user_grey_by_service_per_version() {
+    let docs = render::overlay_with_components("pre-release", &["gateway-api", "gateway-api-grey"])
+        .unwrap();
+    grey_from_the_first_hop(&docs);
+}
+
+fn grey_from_the_first_hop(docs: &[Value]) {
+    let mesh = Running::start(docs).unwrap();
     let grey = |p: &str| {
         (
             format!("showroom-api-{p}"),
@@ -587,7 +631,8 @@ fn the_audit_component_lets_bad_tokens_through_and_counts_them() {
 }
 
 /// The root README's "Install on Istio" applies only what these tests run: the three
-/// overlays, and the components tested here and in tools/release.
+/// overlays (and their TrafficExtension flavour), and the components tested here and in
+/// tools/release.
 #[test]
 fn the_readme_installs_what_these_tests_apply() {
     let readme = std::fs::read_to_string(locate::workspace_root().join("README.md")).unwrap();
@@ -600,8 +645,16 @@ fn the_readme_installs_what_these_tests_apply() {
         .split("kubectl apply -k ")
         .skip(1)
         .filter_map(|s| s.split_whitespace().next())
+        .map(|s| s.trim_end_matches('`'))
         .collect();
-    assert_eq!(applied, ["wasmplugins/overlays/production"]);
+    // The WasmPlugin overlay, and its TrafficExtension flavour (`traffic_extensions_*` here).
+    assert_eq!(
+        applied,
+        [
+            "wasmplugins/overlays/production",
+            "wasmplugins/traffic-extensions/production"
+        ]
+    );
     for overlay in ["test", "pre-release", "production"] {
         assert!(
             section.contains(&format!("wasmplugins/overlays/{overlay}")),

@@ -1,7 +1,8 @@
 # Release targets: OCI images of the filters, digest-pinned Istio manifests, their validation,
 # pushing to a registry, and the docker compose lane. Included from the Makefile.
 #
-#   make manifests                 write the digests of the built images into wasmplugins/overlays
+#   make manifests                 write the digests of the built images into wasmplugins/overlays,
+#                                  then each overlay's TrafficExtension flavour (wasmplugins/traffic-extensions)
 #   make manifests-check           render every overlay, validate (Istio schemas, filter configs, digests)
 #   make oci                       dist/oci/<filter>/ OCI image layouts (reproducible)
 #   make push REGISTRY=host:port/repo [PUSH_TLS_VERIFY=false]
@@ -31,8 +32,9 @@ oci-tools:
 	@command -v skopeo >/dev/null && command -v docker-registry >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq skopeo docker-registry >/dev/null; }
 
-manifests: build
+manifests: build kubectl
 	$(RELEASE) pin $(OVERLAY_IMAGES)
+	$(RELEASE) flavours
 
 manifests-check: build kubectl
 	$(RELEASE) check

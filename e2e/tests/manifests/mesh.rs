@@ -8,7 +8,7 @@
 use anyhow::{anyhow, Context, Result};
 use e2e::bench::scenarios::jwt_auth::{claims, Key};
 use e2e::{http, Envoy, EnvoyConfig, Upstream, UpstreamResponse, WasmFilter};
-use release::istiod::attach::Attached;
+use release::istiod::attach::{is_wasm_plugin, Attached};
 use release::istiod::routes::Endpoint;
 use release::istiod::topology::{ProxyKind, Role};
 use release::istiod::{Mesh, Proxy};
@@ -53,9 +53,10 @@ impl Running {
     fn try_start(rendered: &[Value], only: Option<&[&str]>) -> Result<Running> {
         let mesh = Mesh::build(rendered)?;
         let key = Key::generate("HS256", "kid-manifests")?;
-        let issuer = rendered
+        let issuer = mesh
+            .docs
             .iter()
-            .find(|d| d["kind"] == "WasmPlugin" && d["spec"]["pluginConfig"]["jwtRules"].is_array())
+            .find(|d| is_wasm_plugin(d) && d["spec"]["pluginConfig"]["jwtRules"].is_array())
             .and_then(|d| d["spec"]["pluginConfig"]["jwtRules"][0]["issuer"].as_str())
             .unwrap_or_default()
             .to_string();

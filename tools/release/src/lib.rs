@@ -3,6 +3,8 @@
 //! and each filter's own configuration parser (`validate`), and a small model of istiod that
 //! tells which plugins and routes each modelled proxy gets (`istiod`), checked by `validate`.
 
+pub mod cel;
+pub mod flavour;
 pub mod istiod;
 pub mod locate;
 pub mod oci;
@@ -11,6 +13,7 @@ pub mod plugin_config;
 pub mod problem;
 pub mod render;
 pub mod schema;
+pub mod traffic_extension;
 pub mod validate;
 
 /// The filters shipped as images: (image name, wasm module name in dist/).

@@ -32,26 +32,51 @@ pub fn dist_module(dist: &Path, module: &str) -> Result<PathBuf> {
 /// `$ISTIO_CRDS`, else `shared/istio/crd-all.gen.yaml` in the workspace or any folder above it,
 /// else the copy vendored in `tools/release/istio/`.
 pub fn istio_crds() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("ISTIO_CRDS") {
+    crd_bundle(
+        "ISTIO_CRDS",
+        "istio/crd-all.gen.yaml",
+        "tools/release/istio",
+    )
+}
+
+/// `$GATEWAY_API_CRDS`, else `shared/gateway-api/standard-crds-v1.6.1.yaml` in the workspace or
+/// any folder above it, else the copy vendored in `tools/release/gateway-api/`.
+pub fn gateway_api_crds() -> Result<PathBuf> {
+    crd_bundle(
+        "GATEWAY_API_CRDS",
+        "gateway-api/standard-crds-v1.6.1.yaml",
+        "tools/release/gateway-api",
+    )
+}
+
+/// Every CRD bundle the manifests are validated against: Istio's and the Gateway API's.
+pub fn crd_bundles() -> Result<Vec<PathBuf>> {
+    Ok(vec![istio_crds()?, gateway_api_crds()?])
+}
+
+/// `$<var>`, else `shared/<shared>` beside the workspace (or above), else `<vendored>/<file>`.
+fn crd_bundle(var: &str, shared: &str, vendored: &str) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(var) {
         let p = PathBuf::from(p);
         if p.is_file() {
             return Ok(p);
         }
-        bail!("ISTIO_CRDS={} is not a file", p.display());
+        bail!("{var}={} is not a file", p.display());
     }
     let root = workspace_root();
     for dir in root.ancestors() {
-        let candidate = dir.join("shared/istio/crd-all.gen.yaml");
+        let candidate = dir.join("shared").join(shared);
         if candidate.is_file() {
             return Ok(candidate);
         }
     }
-    let vendored = root.join("tools/release/istio/crd-all.gen.yaml");
+    let file = Path::new(shared).file_name().unwrap_or_default();
+    let vendored = root.join(vendored).join(file);
     if vendored.is_file() {
         return Ok(vendored);
     }
     bail!(
-        "Istio CRDs not found: set ISTIO_CRDS or put shared/istio/crd-all.gen.yaml beside {}",
+        "CRDs not found: set {var} or put shared/{shared} beside {}",
         root.display()
     )
 }
@@ -80,9 +105,24 @@ pub fn kubectl() -> Result<PathBuf> {
 
 /// The rendered overlays: `wasmplugins/overlays/*`, sorted.
 pub fn overlays() -> Result<Vec<PathBuf>> {
-    let dir = workspace_root().join("wasmplugins/overlays");
+    kustomizations_in(&workspace_root().join("wasmplugins/overlays"))
+}
+
+/// Where each overlay's TrafficExtension flavour lives (written by `make manifests`, `flavour`).
+pub const TRAFFIC_EXTENSIONS: &str = "wasmplugins/traffic-extensions";
+
+/// The TrafficExtension flavour of each overlay: `wasmplugins/traffic-extensions/*`, sorted.
+pub fn traffic_extension_overlays() -> Result<Vec<PathBuf>> {
+    let dir = workspace_root().join(TRAFFIC_EXTENSIONS);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    kustomizations_in(&dir)
+}
+
+fn kustomizations_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.join("kustomization.yaml").is_file() {
             found.push(path);

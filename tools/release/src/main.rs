@@ -2,12 +2,14 @@
 //!
 //!   release oci    [--dist DIR] [--out DIR] [--tag TAG]   OCI layouts dist/oci/<image>/
 //!   release pin    [--dist DIR] FILE...                    write digests into wasm-images.yaml files
+//!   release flavours                                       write each overlay's TrafficExtension flavour
 //!   release check  [--dist DIR] [OVERLAY...]               render, validate, compare digests, model the mesh
+//!                                                          (default: every overlay and its TrafficExtension flavour)
 //!   release unpack LAYOUT OUT.wasm                         plugin.wasm out of a layout, as Istio does
 //!   release mesh   OVERLAY                                 the modelled proxies: plugins per listener
 
 use anyhow::{bail, Context, Result};
-use release::{locate, oci, pin, render, schema::Schemas, validate};
+use release::{flavour, locate, oci, pin, render, schema::Schemas, validate};
 use std::path::PathBuf;
 
 fn main() {
@@ -15,6 +17,14 @@ fn main() {
         eprintln!("release: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// `production` for `wasmplugins/overlays/production`.
+fn env_of(overlay: &std::path::Path) -> String {
+    overlay
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn take_flag(args: &mut Vec<String>, flag: &str) -> Option<String> {
@@ -65,14 +75,27 @@ fn run(mut args: Vec<String>) -> Result<()> {
                 }
             }
         }
+        "flavours" => {
+            let kubectl = locate::kubectl()?;
+            let root = locate::workspace_root();
+            for overlay in locate::overlays()? {
+                let env = env_of(&overlay);
+                let docs = render::documents(&render::kustomize(&kubectl, &overlay)?)?;
+                if flavour::write(&root, &env, &docs)? {
+                    println!("wrote {}/{env}", flavour::DIR);
+                }
+            }
+        }
         "check" => {
             let overlays = if args.is_empty() {
-                locate::overlays()?
+                let mut all = locate::overlays()?;
+                all.extend(locate::traffic_extension_overlays()?);
+                all
             } else {
                 args.iter().map(PathBuf::from).collect()
             };
             let kubectl = locate::kubectl()?;
-            let schemas = Schemas::load(&locate::istio_crds()?)?;
+            let schemas = Schemas::load_all(&locate::crd_bundles()?)?;
             let digests = validate::built_digests(&dist)?;
             let mut failed = false;
             for overlay in &overlays {
@@ -80,6 +103,16 @@ fn run(mut args: Vec<String>) -> Result<()> {
                 let mut problems = validate::check_resources(&docs, &schemas);
                 problems.extend(validate::check_digests(&docs, &digests));
                 problems.extend(validate::check_mesh(&docs));
+                if overlay.parent()
+                    == Some(
+                        locate::workspace_root()
+                            .join("wasmplugins/overlays")
+                            .as_path(),
+                    )
+                {
+                    let env = env_of(overlay);
+                    problems.extend(flavour::stale(&locate::workspace_root(), &env, &docs)?);
+                }
                 for p in &problems {
                     eprintln!("{}: {p}", overlay.display());
                 }

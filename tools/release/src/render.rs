@@ -51,6 +51,23 @@ pub fn kustomize_with(kubectl: &Path, overlay: &Path, components: &[&Path]) -> R
     out
 }
 
+/// `wasmplugins/overlays/<overlay>` rendered with `wasmplugins/components/<name>` added, as
+/// documents (kubectl from `locate::kubectl`).
+pub fn overlay_with_components(overlay: &str, components: &[&str]) -> Result<Vec<Value>> {
+    let root = crate::locate::workspace_root().join("wasmplugins");
+    let components: Vec<std::path::PathBuf> = components
+        .iter()
+        .map(|c| root.join("components").join(c))
+        .collect();
+    let refs: Vec<&Path> = components.iter().map(|c| c.as_path()).collect();
+    let text = kustomize_with(
+        &crate::locate::kubectl()?,
+        &root.join("overlays").join(overlay),
+        &refs,
+    )?;
+    documents(&text)
+}
+
 /// Every non-empty document of a multi-document YAML stream, as JSON values.
 pub fn documents(yaml: &str) -> Result<Vec<Value>> {
     let mut docs = Vec::new();

@@ -1,10 +1,10 @@
-//! Istio's CRD OpenAPI v3 schemas as JSON Schemas. Two adjustments make a plain JSON-Schema
-//! validator judge like the API server with strict field validation (`kubectl apply
+//! Istio's and the Gateway API's CRD OpenAPI v3 schemas as JSON Schemas. Two adjustments make
+//! a plain JSON-Schema validator judge like the API server with strict field validation (`kubectl apply
 //! --validate=strict`): `nullable` admits null, and an object that lists its properties and
 //! does not preserve unknown fields refuses any other field — otherwise a typo such as
 //! `failStratgy` would be pruned silently and the plugin would run with the default.
-//! CEL rules (`x-kubernetes-validations`) are not JSON Schema; `validate` checks the ones our
-//! manifests can break.
+//! CEL rules (`x-kubernetes-validations`) are not JSON Schema: `cel` evaluates the shapes it
+//! recognises, on the same schemas (`Schemas::cel`).
 
 use crate::render::documents;
 use anyhow::{Context, Result};
@@ -15,13 +15,30 @@ use std::path::Path;
 /// Validators by "group/version/Kind", e.g. "extensions.istio.io/v1alpha1/WasmPlugin".
 pub struct Schemas {
     validators: BTreeMap<String, jsonschema::Validator>,
+    /// The openAPIV3Schema as the CRD has it, for its CEL rules.
+    raw: BTreeMap<String, Value>,
 }
 
 impl Schemas {
+    /// The schemas of every CRD in `crd_files` (e.g. `locate::crd_bundles`).
+    pub fn load_all(crd_files: &[std::path::PathBuf]) -> Result<Self> {
+        let mut all = Schemas {
+            validators: BTreeMap::new(),
+            raw: BTreeMap::new(),
+        };
+        for file in crd_files {
+            let one = Self::load(file)?;
+            all.validators.extend(one.validators);
+            all.raw.extend(one.raw);
+        }
+        Ok(all)
+    }
+
     pub fn load(crd_file: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(crd_file)
             .with_context(|| format!("reading {}", crd_file.display()))?;
         let mut validators = BTreeMap::new();
+        let mut raw = BTreeMap::new();
         for crd in documents(&text)? {
             if crd["kind"] != "CustomResourceDefinition" {
                 continue;
@@ -35,10 +52,12 @@ impl Schemas {
                 let schema = strict(&with_object_meta(&version["schema"]["openAPIV3Schema"]));
                 let validator = jsonschema::validator_for(&schema)
                     .map_err(|e| anyhow::anyhow!("schema of {group}/{name}/{kind}: {e}"))?;
-                validators.insert(format!("{group}/{name}/{kind}"), validator);
+                let key = format!("{group}/{name}/{kind}");
+                validators.insert(key.clone(), validator);
+                raw.insert(key, version["schema"]["openAPIV3Schema"].clone());
             }
         }
-        Ok(Self { validators })
+        Ok(Self { validators, raw })
     }
 
     pub fn len(&self) -> usize {
@@ -49,20 +68,40 @@ impl Schemas {
         self.validators.is_empty()
     }
 
+    /// The CRD's openAPIV3Schema for "group/version/Kind".
+    pub fn raw(&self, key: &str) -> Option<&Value> {
+        self.raw.get(key)
+    }
+
+    /// The CEL rules one resource breaks, as (field path, the CRD's message) (`cel`).
+    pub fn cel(&self, doc: &Value) -> Vec<(String, String)> {
+        self.raw
+            .get(&key_of(doc))
+            .map(|schema| crate::cel::violations(schema, doc))
+            .unwrap_or_default()
+    }
+
     /// Problems of one resource as (JSON pointer, message); Err when its kind has no schema.
     pub fn validate(&self, doc: &Value) -> Result<Vec<(String, String)>, String> {
-        let api_version = doc["apiVersion"].as_str().unwrap_or_default();
-        let kind = doc["kind"].as_str().unwrap_or_default();
-        let key = format!("{api_version}/{kind}");
+        let key = key_of(doc);
         let validator = self
             .validators
             .get(&key)
-            .ok_or_else(|| format!("no Istio CRD schema for {key}"))?;
+            .ok_or_else(|| format!("no CRD schema for {key}"))?;
         Ok(validator
             .iter_errors(doc)
             .map(|e| (e.instance_path().to_string(), e.to_string()))
             .collect())
     }
+}
+
+/// "group/version/Kind" of a resource ("apiVersion/kind").
+fn key_of(doc: &Value) -> String {
+    format!(
+        "{}/{}",
+        doc["apiVersion"].as_str().unwrap_or_default(),
+        doc["kind"].as_str().unwrap_or_default()
+    )
 }
 
 /// CRD schemas leave out what the API server adds to every object: apiVersion, kind and

@@ -1,9 +1,11 @@
-//! Checks of rendered manifests: Istio's schemas, the CEL rules our WasmPlugins can break,
-//! the project's pinning policy, each pluginConfig against its filter's parser, subsets
-//! that exist, and digests that match the built modules.
+//! Checks of rendered manifests: Istio's schemas and their CEL rules (`cel`), the project's
+//! pinning policy, each pluginConfig against its filter's parser, subsets that exist, and
+//! digests that match the built modules. WasmPlugins and TrafficExtensions are checked alike
+//! (`traffic_extension::as_wasm_plugin`), each problem named in the object's own fields.
 
 use crate::render::resource_name;
 use crate::schema::Schemas;
+use crate::traffic_extension::{as_wasm_plugin, is_plugin, te_field};
 use crate::{image_name_of_url, locate, module_for_image, oci, plugin_config};
 use anyhow::Result;
 use serde_json::Value;
@@ -12,10 +14,17 @@ use std::path::Path;
 
 pub use crate::problem::Problem;
 
+/// A problem of `doc` at `field`; a plugin's field is given in the WasmPlugin layout and named
+/// where a TrafficExtension holds it.
 fn problem(doc: &Value, field: &str, message: impl Into<String>) -> Problem {
+    let field = if doc["kind"] == crate::traffic_extension::KIND {
+        te_field(field)
+    } else {
+        field.to_string()
+    };
     Problem {
         resource: resource_name(doc),
-        field: field.to_string(),
+        field,
         message: message.into(),
     }
 }
@@ -24,6 +33,11 @@ fn problem(doc: &Value, field: &str, message: impl Into<String>) -> Problem {
 pub fn check_resources(docs: &[Value], schemas: &Schemas) -> Vec<Problem> {
     let mut problems = Vec::new();
     for doc in docs {
+        // Core API objects (apiVersion `v1`, e.g. a Service) are no CRD: the API server's
+        // built-in schema judges them, not ours.
+        if doc["apiVersion"] == "v1" {
+            continue;
+        }
         match schemas.validate(doc) {
             Err(message) => problems.push(problem(doc, "apiVersion", message)),
             Ok(errors) => problems.extend(
@@ -32,8 +46,15 @@ pub fn check_resources(docs: &[Value], schemas: &Schemas) -> Vec<Problem> {
                     .map(|(pointer, message)| problem(doc, &pointer_field(&pointer), message)),
             ),
         }
-        if doc["kind"] == "WasmPlugin" {
-            check_wasm_plugin(doc, &mut problems);
+        for (field, message) in schemas.cel(doc) {
+            problems.push(Problem {
+                resource: resource_name(doc),
+                field,
+                message: format!("CEL: {message}"),
+            });
+        }
+        if is_plugin(doc) {
+            check_plugin(&as_wasm_plugin(doc), &mut problems);
         }
     }
     check_subsets(docs, &mut problems);
@@ -60,20 +81,9 @@ fn pointer_field(pointer: &str) -> String {
     }
 }
 
-fn check_wasm_plugin(doc: &Value, problems: &mut Vec<Problem>) {
+/// A WasmPlugin, or a TrafficExtension seen as one (`as_wasm_plugin`).
+fn check_plugin(doc: &Value, problems: &mut Vec<Problem>) {
     let spec = &doc["spec"];
-    // CEL: "only one of targetRefs or selector can be set".
-    let targeting = ["selector", "targetRef", "targetRefs"]
-        .iter()
-        .filter(|k| !spec[**k].is_null())
-        .count();
-    if targeting > 1 {
-        problems.push(problem(
-            doc,
-            "spec",
-            "only one of selector, targetRef, targetRefs can be set",
-        ));
-    }
     // Policy: every plugin is an OCI image pinned by digest and pulled once.
     let url = spec["url"].as_str().unwrap_or_default();
     let image = image_name_of_url(url);
@@ -127,7 +137,7 @@ fn check_wasm_plugin(doc: &Value, problems: &mut Vec<Problem>) {
 pub fn check_mesh(docs: &[Value]) -> Vec<Problem> {
     let mut problems: Vec<Problem> = docs
         .iter()
-        .filter(|d| d["kind"] == "WasmPlugin" && d["spec"]["imagePullSecret"].as_str().is_none())
+        .filter(|d| is_plugin(d) && as_wasm_plugin(d)["spec"]["imagePullSecret"].is_null())
         .map(|d| {
             problem(
                 d,
@@ -194,10 +204,11 @@ pub fn built_digests(dist: &Path) -> Result<BTreeMap<String, String>> {
     Ok(digests)
 }
 
-/// WasmPlugins whose pinned sha256 is not the digest of the image built from `dist`.
+/// Plugins whose pinned sha256 is not the digest of the image built from `dist`.
 pub fn check_digests(docs: &[Value], digests: &BTreeMap<String, String>) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for doc in docs.iter().filter(|d| d["kind"] == "WasmPlugin") {
+    for doc in docs.iter().filter(|d| is_plugin(d)).map(as_wasm_plugin) {
+        let doc = &doc;
         let url = doc["spec"]["url"].as_str().unwrap_or_default();
         let Some(image) = image_name_of_url(url) else {
             continue;

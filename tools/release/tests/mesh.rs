@@ -241,7 +241,7 @@ fn describe_lists_the_chain_of_each_listener() {
 
 #[test]
 fn the_audit_component_validates_with_every_overlay() {
-    let schemas = release::schema::Schemas::load(&locate::istio_crds().unwrap()).unwrap();
+    let schemas = release::schema::Schemas::load_all(&locate::crd_bundles().unwrap()).unwrap();
     let root = locate::workspace_root().join("wasmplugins");
     let kubectl = locate::kubectl().unwrap();
     for overlay in locate::overlays().unwrap() {

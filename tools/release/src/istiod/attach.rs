@@ -4,7 +4,8 @@
 //! - namespace: a plugin applies to pods of its own namespace, or from the root namespace
 //!   (istio-system) to pods of every namespace;
 //! - `selector.matchLabels` ⊆ the pod's labels (absent: every pod in scope); `targetRefs`
-//!   (Gateway API gateways, waypoints) is not modelled and selects nothing here;
+//!   select the pods of a Gateway API Gateway in the plugin's namespace
+//!   (`gateway_api::target_selects`; other kinds, e.g. a waypoint's Service, select nothing);
 //! - `match`: absent or empty matches every listener; otherwise any entry whose `mode` fits
 //!   (UNDEFINED / CLIENT_AND_SERVER any; CLIENT outbound and every gateway listener; SERVER
 //!   a sidecar's inbound) and whose `ports` (absent: any) holds the listener's port;
@@ -12,6 +13,7 @@
 //!   within a phase higher `priority` first (ties by namespace/name; istiod uses creation
 //!   time first).
 
+use super::gateway_api;
 use super::topology::{labels_of, selects, Listener, Pod, ProxyKind, ROOT_NAMESPACE};
 use crate::image_name_of_url;
 use crate::render::resource_name;
@@ -20,6 +22,8 @@ use serde_json::Value;
 /// A WasmPlugin attached to one listener, as the filter entry istiod renders from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attached {
+    /// `WasmPlugin` or `TrafficExtension`.
+    pub kind: String,
     pub namespace: String,
     pub name: String,
     /// Our image name (`jwt-auth`, `faas-router`, `grey-chain`); "" for a foreign url.
@@ -35,9 +39,9 @@ pub struct Attached {
 }
 
 impl Attached {
-    /// "WasmPlugin namespace/name"
+    /// "WasmPlugin namespace/name" (or "TrafficExtension …")
     pub fn resource(&self) -> String {
-        format!("WasmPlugin {}/{}", self.namespace, self.name)
+        format!("{} {}/{}", self.kind, self.namespace, self.name)
     }
 
     /// grey-chain's `mode` (gateway / sidecar), "" for other filters.
@@ -49,6 +53,7 @@ impl Attached {
         let spec = &doc["spec"];
         let name = doc["metadata"]["name"].as_str().unwrap_or_default();
         Attached {
+            kind: doc["kind"].as_str().unwrap_or("WasmPlugin").to_string(),
             namespace: doc["metadata"]["namespace"]
                 .as_str()
                 .unwrap_or("default")
@@ -93,8 +98,24 @@ pub fn pod_mismatch(plugin: &Value, pod: &Pod) -> Option<String> {
         ));
     }
     let spec = &plugin["spec"];
-    if !spec["targetRefs"].is_null() || !spec["targetRef"].is_null() {
-        return Some("targetRefs are not modelled (selector only)".into());
+    let targets: Vec<&Value> = spec["targetRefs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(spec["targetRef"].is_object().then_some(&spec["targetRef"]))
+        .collect();
+    if !targets.is_empty() {
+        return if targets
+            .iter()
+            .any(|t| gateway_api::target_selects(t, ns, &pod.namespace, &pod.labels))
+        {
+            None
+        } else {
+            Some(format!(
+                "targetRefs {} name no Gateway of this pod",
+                Value::Array(targets.into_iter().cloned().collect())
+            ))
+        };
     }
     let selector = labels_of(&spec["selector"]["matchLabels"]);
     if !selects(&selector, &pod.labels) {
@@ -157,8 +178,15 @@ pub fn plugins_for(docs: &[Value], pod: &Pod, listener: &Listener) -> Vec<Attach
     attached
 }
 
+/// The plugins among `docs` in the WasmPlugin layout: WasmPlugins, and TrafficExtensions
+/// already seen as one (`traffic_extension::as_wasm_plugin`, done by `Mesh::build`).
 pub fn wasm_plugins(docs: &[Value]) -> impl Iterator<Item = &Value> {
-    docs.iter().filter(|d| d["kind"] == "WasmPlugin")
+    docs.iter().filter(|d| is_wasm_plugin(d))
+}
+
+pub fn is_wasm_plugin(doc: &Value) -> bool {
+    doc["kind"] == "WasmPlugin"
+        || (doc["kind"] == crate::traffic_extension::KIND && doc["spec"]["url"].is_string())
 }
 
 /// "WasmPlugin ns/name: <why it does not attach>" for each plugin of `image` (and, if given,

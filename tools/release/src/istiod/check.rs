@@ -11,7 +11,8 @@
 //! - a sidecar listener without grey-chain in sidecar mode for its direction;
 //! - a jwt-auth `jwksCluster` that its gateway does not get (no route there uses it);
 //! - a VirtualService destination that is no Service of the modelled install (e.g.
-//!   cluster-local-gateway, gone since Knative 0.19).
+//!   cluster-local-gateway, gone since Knative 0.19);
+//! - an HTTPRoute backend in another namespace that no ReferenceGrant allows.
 
 use super::topology::{Listener, Pod, ProxyKind, Role};
 use super::{attach, jwks_clusters, Mesh};
@@ -39,7 +40,7 @@ fn problem(resource: String, field: &str, message: String) -> Problem {
 pub fn check(rendered: &[Value]) -> anyhow::Result<Vec<Problem>> {
     let mesh = Mesh::build(rendered)?;
     let mut problems = Vec::new();
-    if !attach::wasm_plugins(rendered).any(|p| is_image(p, "faas-router")) {
+    if !attach::wasm_plugins(&mesh.docs).any(|p| is_image(p, "faas-router")) {
         problems.push(problem(
             "overlay".into(),
             "WasmPlugin",
@@ -132,6 +133,7 @@ pub fn check(rendered: &[Value]) -> anyhow::Result<Vec<Problem>> {
     }
     jwks_reachable(&mesh, &mut problems);
     destinations_exist(&mesh, rendered, &mut problems);
+    problems.extend(super::gateway_api::refused_backends(rendered));
     Ok(problems)
 }
 
@@ -199,11 +201,10 @@ fn jwks_reachable(mesh: &Mesh, problems: &mut Vec<Problem>) {
         };
         let name = resource_name(doc);
         for proxy in &mesh.proxies {
-            let runs_here = proxy.listeners.iter().any(|l| {
-                l.plugins
-                    .iter()
-                    .any(|a| format!("WasmPlugin {}/{}", a.namespace, a.name) == name)
-            });
+            let runs_here = proxy
+                .listeners
+                .iter()
+                .any(|l| l.plugins.iter().any(|a| a.resource() == name));
             if runs_here
                 && proxy.pod.kind == ProxyKind::Gateway
                 && !proxy.clusters.iter().any(|c| c.name == cluster)

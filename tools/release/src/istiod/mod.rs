@@ -9,17 +9,25 @@
 //! - `check`: what `release check` reports about the result (a listener left unprotected, a
 //!   plugin selecting nothing, two plugins of one kind on one listener, …).
 //!
+//! Gateway API Gateways and HTTPRoutes are taken as the Istio Gateways and VirtualServices
+//! istiod converts them into (`gateway_api`).
+//! TrafficExtensions with `wasm` are taken as the WasmPlugins they are equivalent to
+//! (`traffic_extension::as_wasm_plugin`: Istio ≥ 1.30 converts every WasmPlugin into a
+//! TrafficExtension and serves both alike); `Mesh::docs` holds them in the WasmPlugin layout.
+//!
 //! Input besides the rendered overlay: Knative's own Gateways (`topology::KNATIVE_GATEWAYS`)
 //! and, per Knative service the faas-router table names, the VirtualService net-istio would
 //! generate on knative-local-gateway (`knative_generated`).
 
 pub mod attach;
 pub mod check;
+pub mod gateway_api;
 pub mod routes;
 pub mod topology;
 
 use crate::image_name_of_url;
 use crate::render::documents;
+use crate::traffic_extension::as_wasm_plugin;
 use attach::Attached;
 use routes::Endpoint;
 use serde_json::{json, Value};
@@ -69,6 +77,9 @@ pub struct Mesh {
 impl Mesh {
     /// The modelled install with the rendered overlay `rendered` applied.
     pub fn build(rendered: &[Value]) -> anyhow::Result<Mesh> {
+        let plugins: Vec<Value> = rendered.iter().map(as_wasm_plugin).collect();
+        let rendered = gateway_api::as_istio(&plugins);
+        let rendered = rendered.as_slice();
         let mut docs = rendered.to_vec();
         docs.extend(documents(topology::KNATIVE_GATEWAYS)?);
         let knative = knative_services(rendered);
@@ -81,7 +92,8 @@ impl Mesh {
             routes::parse_cluster_name(&c).map(|(_, _, host)| host.to_string())
         }));
         let pods = topology::pods();
-        let services = topology::services();
+        let mut services = topology::services();
+        services.extend(topology::declared_services(rendered));
         let proxies = pods
             .iter()
             .map(|pod| {
@@ -208,11 +220,12 @@ pub fn knative_generated(service: &str, namespace: &str) -> Value {
     })
 }
 
-/// (plugin doc index, jwtRules index, jwksCluster) of every jwt-auth rule that fetches keys.
+/// (plugin doc index, jwtRules index, jwksCluster) of every jwt-auth rule that fetches keys
+/// (`docs` in the WasmPlugin layout, as `Mesh::docs`).
 pub fn jwks_clusters(docs: &[Value]) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
-        if doc["kind"] != "WasmPlugin"
+        if !attach::is_wasm_plugin(doc)
             || image_name_of_url(doc["spec"]["url"].as_str().unwrap_or_default())
                 != Some("jwt-auth")
         {

@@ -39,7 +39,13 @@ fn gateway_id(doc: &Value) -> String {
 /// (Gateway "ns/name", listener port) for each server of each Gateway selecting `pod`.
 pub fn gateway_servers(docs: &[Value], pod: &Pod, services: &[Service]) -> Vec<(String, u16)> {
     let mut out = Vec::new();
-    for gw in docs.iter().filter(|d| d["kind"] == "Gateway") {
+    let istio_gateways = docs.iter().filter(|d| {
+        d["kind"] == "Gateway"
+            && d["apiVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("networking.istio.io/"))
+    });
+    for gw in istio_gateways {
         if !selects(&labels_of(&gw["spec"]["selector"]), &pod.labels) {
             continue;
         }

@@ -103,7 +103,13 @@ pub fn pods() -> Vec<Pod> {
         Pod {
             name: "kfaas-gateway".into(),
             namespace: "kfaas-system".into(),
-            labels: labels(&[("istio", "kfaas-gateway"), ("app", "kfaas-gateway")]),
+            // The classic deployment's label, and the one istiod puts on the pods of the
+            // Gateway API Gateway it deploys (components/gateway-api): one pod models either.
+            labels: labels(&[
+                ("istio", "kfaas-gateway"),
+                ("app", "kfaas-gateway"),
+                (super::gateway_api::GATEWAY_NAME_LABEL, "kfaas-gateway"),
+            ]),
             kind: ProxyKind::Gateway,
             sidecar_listeners: Vec::new(),
         },
@@ -161,6 +167,36 @@ pub fn services() -> Vec<Service> {
         });
     }
     services
+}
+
+/// The core `v1` Services an overlay itself ships (e.g. one Service per version in
+/// `components/gateway-api-grey`), as modelled Services.
+pub fn declared_services(docs: &[Value]) -> Vec<Service> {
+    docs.iter()
+        .filter(|d| d["apiVersion"] == "v1" && d["kind"] == "Service")
+        .map(|d| Service {
+            host: format!(
+                "{}.{}.svc.cluster.local",
+                d["metadata"]["name"].as_str().unwrap_or_default(),
+                d["metadata"]["namespace"].as_str().unwrap_or("default")
+            ),
+            selector: labels_of(&d["spec"]["selector"]),
+            ports: d["spec"]["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| {
+                    let port = u16::try_from(p["port"].as_u64()?).ok()?;
+                    let target = p["targetPort"]
+                        .as_u64()
+                        .and_then(|t| u16::try_from(t).ok())
+                        .unwrap_or(port);
+                    Some((port, target))
+                })
+                .collect(),
+            no_port_translation: false,
+        })
+        .collect()
 }
 
 /// `selector` ⊆ `labels` (an empty selector selects everything).
