@@ -68,7 +68,7 @@ impl Drop for Key {
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 impl Key {
-    /// A fresh key for `alg` (HS256, RS256, PS256, ES256, ES384, EdDSA).
+    /// A fresh key for `alg` (HS256, RS256/384/512, PS256, ES256, ES384, ES512, EdDSA).
     pub fn generate(alg: &'static str, kid: &str) -> Result<Key> {
         let opts: &[&str] = match alg {
             "HS256" => {
@@ -79,9 +79,12 @@ impl Key {
                     secret: openssl(&["rand", "32"], b"")?,
                 })
             }
-            "RS256" | "PS256" => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            "RS256" | "RS384" | "RS512" | "PS256" => {
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+            }
             "ES256" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
             "ES384" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            "ES512" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
             "EdDSA" => &["-algorithm", "ED25519"],
             _ => bail!("unsupported alg {alg}"),
         };
@@ -112,7 +115,7 @@ impl Key {
     pub fn jwk(&self) -> Result<Value> {
         let mut v = match self.alg {
             "HS256" => json!({"kty": "oct", "k": b64(&self.secret)}),
-            "RS256" | "PS256" => {
+            "RS256" | "RS384" | "RS512" | "PS256" => {
                 let out = openssl(&["rsa", "-in", self.pem()?, "-noout", "-modulus"], b"")?;
                 let hex = String::from_utf8(out)?;
                 let hex = hex.trim().trim_start_matches("Modulus=");
@@ -127,16 +130,16 @@ impl Key {
                     &["pkey", "-in", self.pem()?, "-pubout", "-outform", "DER"],
                     b"",
                 )?;
-                let size = match alg {
-                    "ES256" => 32,
-                    "ES384" => 48,
-                    _ => 0,
+                let (size, crv) = match alg {
+                    "ES256" => (32, "P-256"),
+                    "ES384" => (48, "P-384"),
+                    "ES512" => (66, "P-521"),
+                    _ => (0, ""),
                 };
                 if size == 0 {
                     json!({"kty": "OKP", "crv": "Ed25519", "x": b64(&der[der.len() - 32..])})
                 } else {
                     let point = &der[der.len() - 2 * size..];
-                    let crv = if size == 32 { "P-256" } else { "P-384" };
                     json!({"kty": "EC", "crv": crv, "x": b64(&point[..size]), "y": b64(&point[size..])})
                 }
             }
@@ -147,7 +150,13 @@ impl Key {
     }
 
     fn sign(&self, input: &[u8]) -> Result<Vec<u8>> {
-        Ok(match self.alg {
+        self.sign_as(self.alg, input)
+    }
+
+    /// A signature of `input` by this key under `alg` (which may differ from
+    /// the key's own, e.g. RS384 with an RS256 key).
+    pub fn sign_as(&self, alg: &str, input: &[u8]) -> Result<Vec<u8>> {
+        Ok(match alg {
             "HS256" => {
                 let hex: String = self.secret.iter().map(|b| format!("{b:02x}")).collect();
                 let key = format!("hexkey:{hex}");
@@ -159,6 +168,8 @@ impl Key {
                 )?
             }
             "RS256" => openssl(&["dgst", "-sha256", "-sign", self.pem()?], input)?,
+            "RS384" => openssl(&["dgst", "-sha384", "-sign", self.pem()?], input)?,
+            "RS512" => openssl(&["dgst", "-sha512", "-sign", self.pem()?], input)?,
             "PS256" => openssl(
                 &[
                     "dgst",
@@ -179,6 +190,10 @@ impl Key {
             "ES384" => der_to_raw(
                 &openssl(&["dgst", "-sha384", "-sign", self.pem()?], input)?,
                 48,
+            )?,
+            "ES512" => der_to_raw(
+                &openssl(&["dgst", "-sha512", "-sign", self.pem()?], input)?,
+                66,
             )?,
             "EdDSA" => {
                 let file = std::env::temp_dir().join(format!(
