@@ -361,3 +361,48 @@ fn an_inline_jwks_loads_its_usable_keys_and_names_the_others() {
         );
     }
 }
+
+/// The unknown-kid refetch stays for a kid no key carries and no kid-less key
+/// verifies; a kid-less key that verifies answers at once.
+#[test]
+fn unknown_kids_refetch_only_when_no_kid_less_key_verifies() {
+    let cfg = format!(
+        r#"{{"jwtRules":[{{"issuer":"{ISS}","jwksUri":"http://jwks.local/keys","jwksCluster":"jwks"}}]}}"#
+    );
+    let kidless = p256();
+    let rotated = p256();
+    for backend in [host(), Backend::module()] {
+        let mut e = Engine::new(config::parse(cfg.as_bytes()).unwrap(), NOW);
+        e.use_backend(backend).unwrap();
+        assert_eq!(e.due_fetches(NOW), vec![0]);
+        e.fetch_done(0, NOW, Ok(jwks(&[kidless.jwk(None, None)]).as_bytes()));
+        let req = |t: &str| Request {
+            method: "GET".into(),
+            authority: "api.example.com".into(),
+            path: "/x".into(),
+            headers: vec![("authorization".into(), format!("Bearer {t}"))],
+            ..Request::default()
+        };
+        let by_kidless = std_token(&kidless, "ES256", Some("new"));
+        assert!(matches!(
+            e.decide(&req(&by_kidless), NOW + 1, true),
+            Decision::Continue(_)
+        ));
+        let by_rotated = std_token(&rotated, "ES256", Some("new"));
+        assert_eq!(
+            e.decide(&req(&by_rotated), NOW + 1, true),
+            Decision::Wait { rule: 0 },
+            "{backend:?}"
+        );
+        assert_eq!(e.due_fetches(NOW + 1), vec![0]);
+        e.fetch_done(
+            0,
+            NOW + 1,
+            Ok(jwks(&[kidless.jwk(None, None), rotated.jwk(Some("new"), None)]).as_bytes()),
+        );
+        assert!(matches!(
+            e.decide(&req(&by_rotated), NOW + 1, false),
+            Decision::Continue(_)
+        ));
+    }
+}

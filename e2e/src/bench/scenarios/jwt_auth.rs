@@ -331,12 +331,29 @@ fn algorithm_scenarios(alg: &'static str) -> Result<Vec<Scenario>> {
         "tokenCache": {"maxEntries": 0}
     })
     .to_string();
-    let first_seen = Scenario::new("jwt-auth", &format!("{alg}, first-seen tokens"))
-        .notes(&format!("{FIRST_SEEN_TOKENS} distinct tokens cycled by a wrk script; both sides verify every request (the filter's cache and jwt_authn's cache are off)."))
+    let mut first_seen = Scenario::new("jwt-auth", &format!("{alg}, first-seen tokens"))
+        .notes(&format!("{FIRST_SEEN_TOKENS} distinct tokens cycled by a wrk script; both sides verify every request (the filter's cache and jwt_authn's cache are off). jwt-auth verifies RS*/ES* through Envoy's verify_signature (host backend, the default) or its own code (module backend, `JWT_AUTH_CRYPTO_BACKEND=module`)."))
         .variant(Variant::baseline().lua(&script))
         .variant(Variant::native("jwt_authn", jwt_authn(&jwks, false)).header("authorization", &bearer).lua(&script))
-        .variant(Variant::wasm("jwt-auth", "jwt_auth", &no_cache).header("authorization", &bearer).lua(&script))
-        .variant(Variant::wasm_floor().header("authorization", &bearer).lua(&script));
+        .variant(Variant::wasm("jwt-auth", "jwt_auth", &no_cache).header("authorization", &bearer).lua(&script));
+    if alg.starts_with("RS") || alg.starts_with("ES") {
+        first_seen = first_seen.variant(
+            Variant::wasm_with_env(
+                "jwt-auth",
+                "jwt-auth module backend (wasm)",
+                crate::dist("jwt_auth"),
+                &no_cache,
+                &[("JWT_AUTH_CRYPTO_BACKEND", "module")],
+            )
+            .header("authorization", &bearer)
+            .lua(&script),
+        );
+    }
+    let first_seen = first_seen.variant(
+        Variant::wasm_floor()
+            .header("authorization", &bearer)
+            .lua(&script),
+    );
     let first_seen = with_extra_modules(first_seen, &no_cache, &bearer, Some(&script));
     Ok(vec![repeated, first_seen])
 }
@@ -357,8 +374,10 @@ fn with_extra_modules(mut s: Scenario, config: &str, bearer: &str, lua: Option<&
 
 pub fn scenarios() -> Vec<Scenario> {
     let mut all = Vec::new();
-    for alg in ["HS256", "RS256", "ES256"] {
+    for alg in ["HS256", "RS256", "ES256", "ES384"] {
         match algorithm_scenarios(alg) {
+            // ES384 is measured first-seen only (host and module backend against jwt_authn).
+            Ok(s) if alg == "ES384" => all.extend(s.into_iter().skip(1)),
             Ok(s) => all.extend(s),
             Err(e) => eprintln!("jwt-auth {alg} scenarios skipped: {e:#}"),
         }
