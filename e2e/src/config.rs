@@ -17,6 +17,8 @@ pub struct WasmFilter {
     root_id: Option<String>,
     config: Option<String>,
     failure_policy: &'static str,
+    /// `vm_config.environment_variables.key_values` (Istio `vmConfig.env`).
+    env: Vec<(String, String)>,
 }
 
 impl WasmFilter {
@@ -30,7 +32,14 @@ impl WasmFilter {
             root_id: None,
             config: None,
             failure_policy: "FAIL_CLOSED",
+            env: Vec::new(),
         }
+    }
+
+    /// An environment variable of the VM (Istio `vmConfig.env`).
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     /// The WasmPlugin's `pluginName`.
@@ -83,6 +92,14 @@ impl WasmFilter {
             },
             "failure_policy": self.failure_policy,
         });
+        if !self.env.is_empty() {
+            let vars: Map<String, Value> = self
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            config["vm_config"]["environment_variables"] = json!({ "key_values": vars });
+        }
         if let (Some(c), Some(obj)) = (&self.config, config.as_object_mut()) {
             obj.insert(
                 "configuration".into(),
@@ -260,6 +277,8 @@ pub struct EnvoyConfig {
     pub(crate) component_log_level: Option<String>,
     pub(crate) args: Vec<String>,
     patches: Vec<Patch>,
+    /// Another Envoy than `envoy_bin()` (e.g. `envoy_136_bin()`).
+    pub(crate) binary: Option<std::path::PathBuf>,
 }
 
 impl Default for EnvoyConfig {
@@ -279,6 +298,7 @@ impl EnvoyConfig {
             concurrency: 1,
             log_level: std::env::var("E2E_ENVOY_LOG_LEVEL").unwrap_or_else(|_| "info".into()),
             component_log_level: None,
+            binary: None,
             args: Vec::new(),
             patches: Vec::new(),
         }
@@ -382,6 +402,12 @@ impl EnvoyConfig {
     }
 
     /// Worker threads (`--concurrency`), 1 by default.
+    /// Runs this Envoy binary instead of `envoy_bin()`.
+    pub fn binary(mut self, path: impl AsRef<Path>) -> Self {
+        self.binary = Some(path.as_ref().to_path_buf());
+        self
+    }
+
     pub fn concurrency(mut self, n: u32) -> Self {
         self.concurrency = n;
         self

@@ -158,7 +158,7 @@ fn try_start(cfg: &EnvoyConfig) -> Result<Attempt> {
         .append(true)
         .open(&log_path)?;
 
-    let bin = crate::envoy_bin();
+    let bin = cfg.binary.clone().unwrap_or_else(crate::envoy_bin);
     if !bin.exists() {
         bail!(
             "no Envoy at {} (run `make setup`, or set ENVOY_BIN)",

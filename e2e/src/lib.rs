@@ -47,6 +47,15 @@ pub fn envoy_bin() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join(".venv/bin/envoy"))
 }
 
+/// Envoy 1.36 for the tests that run on both supported lines: `$ENVOY_136_BIN`, or
+/// `<workspace>/.venv-compat/1.36.4/bin/envoy` (`make setup` installs it); `None` when absent.
+pub fn envoy_136_bin() -> Option<PathBuf> {
+    let bin = std::env::var_os("ENVOY_136_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv-compat/1.36.4/bin/envoy"));
+    bin.exists().then_some(bin)
+}
+
 /// The smallest configuration each filter accepts: for "the module loads" checks, the demo's
 /// starting point and placeholder benchmarks; each lets a plain request through.
 /// Adapt here when a filter's schema changes.

@@ -19,6 +19,7 @@ mod properties;
 mod state;
 mod stream;
 mod types;
+pub mod verify_signature;
 mod vm;
 mod wire;
 
@@ -32,6 +33,7 @@ use anyhow::Context;
 use state::{CallResponse, ROOT_CONTEXT};
 pub use stream::Stream;
 pub use types::{Action, ConfigRefused, HttpCall, LocalResponse, LogLevel, ReplaceSemantics};
+pub use verify_signature::VerifySignature;
 use vm::Vm;
 
 /// `$DIST_DIR/<name>.wasm`, else `<workspace>/dist/<name>.wasm` (what
@@ -397,8 +399,14 @@ impl Host {
         vm.call::<_, ()>(ROOT_CONTEXT, "proxy_on_tick", (ROOT_CONTEXT as i32,));
     }
 
-    /// Foreign functions the filter called, by name (e.g. `clear_route_cache`).
-    /// Unknown names answer NotFound and are not recorded.
+    /// What the `verify_signature` foreign function answers from now on: the
+    /// model of Envoy's (default), absent, or `true` to everything.
+    pub fn set_verify_signature(&mut self, mode: VerifySignature) {
+        self.with(|s| s.verify_signature = mode);
+    }
+
+    /// Foreign functions the filter called, by name (`clear_route_cache`,
+    /// `verify_signature`). Unknown names answer NotFound and are not recorded.
     pub fn foreign_calls(&self) -> Vec<String> {
         self.with(|s| s.foreign_calls.clone())
     }

@@ -53,6 +53,8 @@ pub(crate) struct State {
     pub clusters: Option<Vec<String>>,
 
     pub foreign_calls: Vec<String>,
+    /// What `verify_signature` answers (`Host::set_verify_signature`).
+    pub verify_signature: crate::VerifySignature,
     pub done_calls: u32,
     /// Calls the filter made into the host (every import, WASI included).
     pub host_calls: u64,
@@ -142,6 +144,7 @@ impl State {
             next_token: 1,
             clusters: None,
             foreign_calls: Vec::new(),
+            verify_signature: crate::VerifySignature::default(),
             done_calls: 0,
             host_calls: 0,
         }

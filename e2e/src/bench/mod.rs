@@ -88,10 +88,29 @@ impl Variant {
             "" => format!("{filter} (wasm)"),
             _ => format!("{filter} {label} (wasm)"),
         };
+        Self::wasm_with_env(filter, &name, path, config_json, &[])
+    }
+
+    /// `wasm` named `name`, with environment variables in the VM (Istio `vmConfig.env`),
+    /// e.g. jwt-auth's `JWT_AUTH_CRYPTO_BACKEND=module`.
+    pub fn wasm_with_env(
+        filter: &str,
+        name: &str,
+        path: std::path::PathBuf,
+        config_json: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let (filter_name, json) = (filter.to_owned(), config_json.to_owned());
-        Variant::new(Kind::Wasm, &name, move || {
-            let f = crate::WasmFilter::new(&filter_name, "istio-system", &path)
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Variant::new(Kind::Wasm, name, move || {
+            let mut f = crate::WasmFilter::new(&filter_name, "istio-system", &path)
                 .config_json(json.clone());
+            for (k, v) in &env {
+                f = f.env(k, v);
+            }
             EnvoyConfig::new().filter(f).direct_response(200, "ok")
         })
     }

@@ -4,6 +4,7 @@
 
 use crate::cache::{Entry, TokenCache};
 use crate::config::{Config, JwtRule, KeySource, Location, Mode, Requirement};
+use crate::crypto::backend::Backend;
 use crate::extract::{self, Found, Removal, Request};
 use crate::jwks::{self, KeySet};
 use crate::remote::Remote;
@@ -122,6 +123,8 @@ struct RuleKeys {
 
 pub struct Engine {
     config: Config,
+    /// Which code verifies RSA and ECDSA (`use_backend`; the module's by default).
+    backend: Backend,
     keys: Vec<RuleKeys>,
     cache: TokenCache,
     locations: Vec<Location>,
@@ -172,8 +175,38 @@ impl Engine {
             locations,
             keys,
             config,
+            backend: Backend::module(),
             metrics: Vec::new(),
         }
+    }
+
+    /// Verifies RSA and ECDSA through `backend` from now on (the glue passes
+    /// the self-test's choice once per configuration). Inline keys it cannot
+    /// verify (ES512 without the host) are dropped; the keys each inline JWKS
+    /// skipped are named in one info line per rule. An inline JWKS left with
+    /// no usable key is an error naming `jwtRules[i].jwks`.
+    pub fn use_backend(&mut self, backend: Backend) -> Result<Logs, String> {
+        self.backend = backend;
+        let mut logs = Logs::new();
+        for (i, (rk, rule)) in self.keys.iter_mut().zip(&self.config.jwt_rules).enumerate() {
+            let (Some(set), None) = (rk.set.as_mut(), &rk.remote) else {
+                continue;
+            };
+            backend.keep_verifiable(set);
+            if let Some(line) = set.skipped_line() {
+                logs.push((
+                    false,
+                    format!("jwtRules[{i}].jwks for {}: {line}", rule.issuer),
+                ));
+            }
+            if set.keys.is_empty() {
+                return Err(format!(
+                    "jwtRules[{i}].jwks: no key this filter can use with {}",
+                    backend.describe()
+                ));
+            }
+        }
+        Ok(logs)
     }
 
     /// A fetched JWKS longer than this is refused unread (`maxJwksBytes`).
@@ -322,13 +355,16 @@ impl Engine {
                 Refusal::Fail(Failure::JwksUnavailable)
             });
         };
-        if verify::kid_unknown(&parsed, set)
-            && may_wait
-            && rk.remote.as_mut().is_some_and(|r| r.wait_for_kid(now))
-        {
-            return Err(Refusal::Wait { rule: index });
+        // A kid no key carries, and no kid-less key verifies: refetch.
+        if let Err(failure) = verify::signature_via(&self.backend, &parsed, set) {
+            if verify::kid_unknown(&parsed, set)
+                && may_wait
+                && rk.remote.as_mut().is_some_and(|r| r.wait_for_kid(now))
+            {
+                return Err(Refusal::Wait { rule: index });
+            }
+            return Err(failure.into());
         }
-        verify::signature(&parsed, set)?;
         let generation = rk.generation;
         let rule = self.rule(index)?;
         let times = verify::times(&parsed.claims)?;
@@ -400,6 +436,7 @@ impl Engine {
         let uri = remote.spec.uri.clone();
         let last = rk.last_doc;
         let max = self.config.max_jwks_bytes;
+        let backend = self.backend;
         let outcome = result.and_then(|body| {
             if body.len() > max {
                 return Err(format!(
@@ -412,9 +449,13 @@ impl Engine {
             if last == Some(digest) {
                 return Ok(None);
             }
-            let (set, problems) = jwks::parse(body);
+            let (mut set, problems) = jwks::parse(body);
+            backend.keep_verifiable(&mut set);
             for p in &problems {
                 logs.push((true, format!("JWKS {uri} for {issuer}: {p}")));
+            }
+            if let Some(line) = set.skipped_line() {
+                logs.push((false, format!("JWKS {uri} for {issuer}: {line}")));
             }
             if set.keys.is_empty() {
                 Err("no usable key".to_string())

@@ -4,11 +4,13 @@
 //! for keys.
 
 use crate::config;
+use crate::crypto::backend::{Backend, Family};
+use crate::crypto::self_test;
 use crate::engine::{Decision, Engine, Metric, Mutation};
 use crate::extract::{Removal, Request};
 use crate::remote::FETCH_TIMEOUT_MS;
 use filters_common::host::{
-    install_panic_hook, read_configuration, set_request_header, unix_seconds, Counter,
+    install_panic_hook, read_configuration, set_request_header, unix_seconds, Counter, Gauge,
 };
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
@@ -47,6 +49,8 @@ struct Shared {
     waiting: BTreeMap<u32, Waiter>,
     /// JWKS calls in flight: token → rule.
     calls: HashMap<u32, usize>,
+    /// Chosen by the self-test at the first configuration of this VM.
+    backend: Option<Backend>,
 }
 
 impl Shared {
@@ -127,6 +131,47 @@ impl Context for Root {
     }
 }
 
+/// The environment variable (Istio `vmConfig.env`, Envoy
+/// `vm_config.environment_variables`) that can force the module's own code.
+const BACKEND_ENV: &str = "JWT_AUTH_CRYPTO_BACKEND";
+
+/// Runs the self-test against the host's `verify_signature` (or not, when
+/// `JWT_AUTH_CRYPTO_BACKEND=module`), logs the choice once at info and sets
+/// the gauge `jwt_auth.crypto.host` (1 when the host serves RSA).
+fn choose_backend() -> Backend {
+    let forced = std::env::var(BACKEND_ENV).ok();
+    let backend = match forced.as_deref() {
+        Some("module") => Backend::module(),
+        Some("auto") | Some("") | None => self_test::choose(host_verify_signature),
+        Some(other) => {
+            log(
+                LogLevel::Warn,
+                &format!("{BACKEND_ENV}={other:?} is neither \"auto\" nor \"module\"; using auto"),
+            );
+            self_test::choose(host_verify_signature)
+        }
+    };
+    let why = if forced.as_deref() == Some("module") {
+        format!(" ({BACKEND_ENV}=module)")
+    } else {
+        String::new()
+    };
+    log(
+        LogLevel::Info,
+        &format!("crypto backend: {}{why}", backend.describe()),
+    );
+    Gauge::define("jwt_auth.crypto.host").set(u64::from(backend.serves(Family::Rsa)));
+    backend
+}
+
+/// Envoy's `verify_signature` foreign function; `None` when the host has
+/// none or the call fails.
+fn host_verify_signature(arguments: &[u8]) -> Option<Vec<u8>> {
+    hostcalls::call_foreign_function("verify_signature", Some(arguments))
+        .ok()
+        .flatten()
+}
+
 /// Records the end of a JWKS fetch and answers the streams that waited for it.
 fn finish_fetch(shared: &mut Shared, rule: usize, t: i64, result: Result<&[u8], String>) {
     if let Some(engine) = shared.engine.as_mut() {
@@ -179,10 +224,19 @@ impl RootContext for Root {
                 .map(|m| Counter::define(&format!("jwt_auth.{}", m.name())))
                 .collect();
         }
+        let backend = *shared.backend.get_or_insert_with(choose_backend);
         let rules = config.jwt_rules.len();
         let mode = config.mode.name();
         let t = now();
-        shared.engine = Some(Engine::new(config, t));
+        let mut engine = Engine::new(config, t);
+        match engine.use_backend(backend) {
+            Ok(lines) => lines.iter().for_each(|(_, l)| log(LogLevel::Info, l)),
+            Err(e) => {
+                log(LogLevel::Error, &format!("configuration refused: {e}"));
+                return false;
+            }
+        }
+        shared.engine = Some(engine);
         shared.calls.clear();
         // The old fetches are dropped with the old engine: every request that
         // waited for them is answered now, by the new configuration.

@@ -2,6 +2,7 @@
 //! once (curve points validated, RSA size checked), with its algorithm pinned.
 
 use crate::b64;
+use crate::der::{self, Curve};
 use crate::rsa::RsaPublic;
 use serde_json::{Map, Value};
 
@@ -19,6 +20,8 @@ pub enum Alg {
     PS512,
     ES256,
     ES384,
+    /// P-521: verified only by the host backend (`crypto::backend`).
+    ES512,
     EdDSA,
 }
 
@@ -36,6 +39,7 @@ impl Alg {
             "PS512" => Alg::PS512,
             "ES256" => Alg::ES256,
             "ES384" => Alg::ES384,
+            "ES512" => Alg::ES512,
             "EdDSA" => Alg::EdDSA,
             _ => return None,
         })
@@ -48,6 +52,8 @@ pub enum KeyMaterial {
     Rsa(RsaPublic),
     P256(crate::es256::PublicKey),
     P384(p384::ecdsa::VerifyingKey),
+    /// Checked on the curve; its DER form is the key's `spki`.
+    P521,
     Hmac(Vec<u8>),
     Ed25519(ed25519_dalek::VerifyingKey),
 }
@@ -60,6 +66,7 @@ impl KeyMaterial {
             KeyMaterial::Rsa(_) => matches!(alg, RS256 | RS384 | RS512 | PS256 | PS384 | PS512),
             KeyMaterial::P256(_) => alg == ES256,
             KeyMaterial::P384(_) => alg == ES384,
+            KeyMaterial::P521 => alg == ES512,
             // RFC 7518 §3.2: a key at least as long as the hash output.
             KeyMaterial::Hmac(k) => match alg {
                 HS256 => k.len() >= 32,
@@ -78,6 +85,9 @@ pub struct Jwk {
     /// The JWK's `alg`; when absent, any algorithm of the key's kind.
     pub alg: Option<Alg>,
     pub material: KeyMaterial,
+    /// DER SubjectPublicKeyInfo of an RSA or EC key, for the host backend
+    /// (converted once, here).
+    pub spki: Option<Vec<u8>>,
 }
 
 impl Jwk {
@@ -87,10 +97,25 @@ impl Jwk {
     }
 }
 
-/// The usable keys of one JWKS.
+/// The usable keys of one JWKS, and the keys left out as unusable here
+/// (another algorithm, curve or key type; `keys[3] (kty RSA, alg RSA-OAEP)`).
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
     pub keys: Vec<Jwk>,
+    pub skipped: Vec<String>,
+}
+
+impl KeySet {
+    /// One line naming the skipped keys, if any.
+    pub fn skipped_line(&self) -> Option<String> {
+        (!self.skipped.is_empty()).then(|| {
+            format!(
+                "skipped {} key(s) this filter cannot use: {}",
+                self.skipped.len(),
+                self.skipped.join(", ")
+            )
+        })
+    }
 }
 
 /// One problem in a JWKS, `at` being a path such as `keys[2].n`.
@@ -111,8 +136,9 @@ impl std::fmt::Display for Problem {
 }
 
 /// Parses a JWKS (`{"keys": [...]}`). Keys meant for encryption (`use` other
-/// than `sig`) and key types this filter does not verify with are skipped;
-/// every malformed key is reported. The caller decides whether problems are
+/// than `sig`), algorithms, curves and key types this filter does not verify
+/// with are skipped (named in `KeySet::skipped`); every malformed key (bad
+/// base64, a point off its curve, an `alg` contradicting `kty`) is reported. The caller decides whether problems are
 /// fatal (configuration) or only logged (a remote refresh).
 pub fn parse(json: &[u8]) -> (KeySet, Vec<Problem>) {
     let mut problems = Vec::new();
@@ -145,8 +171,8 @@ pub fn parse(json: &[u8]) -> (KeySet, Vec<Problem>) {
             continue;
         };
         match parse_key(obj) {
-            Ok(Some(jwk)) => set.keys.push(jwk),
-            Ok(None) => {}
+            Ok(Ok(jwk)) => set.keys.push(jwk),
+            Ok(Err(why)) => set.skipped.push(format!("{at} ({why})")),
             Err((field, message)) => problems.push(problem(&format!("{at}.{field}"), message)),
         }
     }
@@ -172,7 +198,8 @@ pub const MAX_JWKS_KEYS: usize = 1000;
 /// RFC 7518 §3.2; HS384 and HS512 need 48 and 64 bytes (`KeyMaterial::fits`).
 pub const MIN_HMAC_KEY_BYTES: usize = 32;
 
-fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
+/// A key, or why it is skipped; `Err` for a malformed key.
+fn parse_key(obj: &Map<String, Value>) -> Result<Result<Jwk, String>, KeyError> {
     let text = |field: &'static str| -> Result<Option<&str>, KeyError> {
         match obj.get(field) {
             None => Ok(None),
@@ -187,36 +214,51 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
     let kty = text("kty")?.ok_or(("kty", "is required".to_string()))?;
     if let Some(u) = text("use")? {
         if u != "sig" {
-            return Ok(None);
+            return Ok(Err(format!("kty {kty}, use {u}")));
         }
     }
     let kid = text("kid")?.map(str::to_string);
     let alg = match text("alg")? {
         None => None,
-        Some(name) => {
-            Some(Alg::from_name(name).ok_or(("alg", format!("unsupported algorithm {name:?}")))?)
-        }
+        Some("none") => return Err(("alg", "\"none\" is not a key's algorithm".into())),
+        Some(name) => match Alg::from_name(name) {
+            Some(a) => Some(a),
+            // An encryption algorithm (RSA-OAEP, ECDH-ES, ...) or one this
+            // filter does not verify: not this filter's key.
+            None => return Ok(Err(format!("kty {kty}, alg {name}"))),
+        },
     };
+    let mut spki = None;
     let material = match kty {
         "RSA" => {
             let n = bytes("n")?;
             let e = bytes("e")?;
-            KeyMaterial::Rsa(RsaPublic::new(&n, &e).map_err(|m| ("n", m))?)
+            let key = RsaPublic::new(&n, &e).map_err(|m| ("n", m))?;
+            spki = Some(der::rsa_spki(&n, &e));
+            KeyMaterial::Rsa(key)
         }
         "EC" => {
             let crv = text("crv")?.ok_or(("crv", "is required".to_string()))?;
             let x = bytes("x")?;
             let y = bytes("y")?;
-            let size = match crv {
-                "P-256" => 32,
-                "P-384" => 48,
-                _ => return Ok(None),
+            let curve = match crv {
+                "P-256" => Curve::P256,
+                "P-384" => Curve::P384,
+                "P-521" => Curve::P521,
+                _ => return Ok(Err(format!("kty EC, crv {crv}"))),
             };
+            let size = curve.size();
             if x.len() != size || y.len() != size {
                 return Err(("x", format!("{crv} coordinates must be {size} bytes")));
             }
             let bad = || ("x", format!("not a point on {crv}"));
-            if let (Ok(x), Ok(y)) = (
+            spki = Some(der::ec_spki(curve, &x, &y));
+            if curve == Curve::P521 {
+                if !crate::p521::on_curve(&x, &y) {
+                    return Err(bad());
+                }
+                KeyMaterial::P521
+            } else if let (Ok(x), Ok(y)) = (
                 <[u8; 32]>::try_from(x.as_slice()),
                 <[u8; 32]>::try_from(y.as_slice()),
             ) {
@@ -249,7 +291,7 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
         "OKP" => {
             let crv = text("crv")?.ok_or(("crv", "is required".to_string()))?;
             if crv != "Ed25519" {
-                return Ok(None);
+                return Ok(Err(format!("kty OKP, crv {crv}")));
             }
             let x: [u8; 32] = bytes("x")?
                 .try_into()
@@ -259,7 +301,7 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
                     .map_err(|_| ("x", "not an Ed25519 point".to_string()))?,
             )
         }
-        _ => return Ok(None),
+        _ => return Ok(Err(format!("kty {kty}"))),
     };
     if let Some(a) = alg {
         if !material.fits(a) {
@@ -273,7 +315,12 @@ fn parse_key(obj: &Map<String, Value>) -> Result<Option<Jwk>, KeyError> {
             return Err(("alg", why));
         }
     }
-    Ok(Some(Jwk { kid, alg, material }))
+    Ok(Ok(Jwk {
+        kid,
+        alg,
+        material,
+        spki,
+    }))
 }
 
 #[cfg(test)]

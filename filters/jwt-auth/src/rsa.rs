@@ -124,6 +124,11 @@ impl RsaPublic {
         self.bits
     }
 
+    /// Bytes of the modulus: the one length a signature may have.
+    pub fn modulus_len(&self) -> usize {
+        self.n_be.len()
+    }
+
     fn byte_len(&self) -> usize {
         self.bits.div_ceil(8)
     }

@@ -5,7 +5,8 @@
 use crate::b64;
 use crate::config::JwtRule;
 use crate::crypto;
-use crate::jwks::{Alg, KeySet};
+use crate::crypto::backend::Backend;
+use crate::jwks::{Alg, Jwk, KeySet};
 use serde_json::{Map, Value};
 
 /// Why a token was refused. The names are the metric and response reasons.
@@ -142,24 +143,34 @@ pub fn kid_unknown(token: &Parsed<'_>, keys: &KeySet) -> bool {
         .is_some_and(|kid| !keys.keys.iter().any(|k| k.kid.as_deref() == Some(kid)))
 }
 
-/// Checks the signature. With a `kid`, only the key(s) with that kid are
-/// used — an unknown kid never falls back to another key. Without one, every
-/// key that accepts the token's `alg` is tried.
+/// Whether `key` is tried for `token` (google/jwt_verify_lib, inside Envoy's
+/// jwt_authn): skipped only when both carry a `kid` and they differ, or when
+/// the key cannot verify the token's `alg` (its own `alg` differs, or its
+/// kind does not fit). A key without `kid` is tried for any token.
+pub fn tried(token: &Parsed<'_>, key: &Jwk) -> bool {
+    let kid_differs = matches!((&token.kid, &key.kid), (Some(t), Some(k)) if t != k);
+    !kid_differs && key.accepts(token.alg)
+}
+
+/// Checks the signature with the module's own code (see [`signature_via`]).
 pub fn signature(token: &Parsed<'_>, keys: &KeySet) -> Result<(), Failure> {
-    if kid_unknown(token, keys) {
-        return Err(Failure::UnknownKid);
-    }
+    signature_via(&Backend::module(), token, keys)
+}
+
+/// Checks the signature against every key [`tried`] for the token, through
+/// `backend`. No key tried and a `kid` no key carries: `UnknownKid`; a kid
+/// never falls back to a key with another kid.
+pub fn signature_via(backend: &Backend, token: &Parsed<'_>, keys: &KeySet) -> Result<(), Failure> {
     let input = token.signing_input.as_bytes();
-    let ok = keys
-        .keys
-        .iter()
-        .filter(|k| match &token.kid {
-            Some(kid) => k.kid.as_deref() == Some(kid.as_str()),
-            None => k.accepts(token.alg),
-        })
-        .any(|k| crypto::verify(token.alg, k, input, &token.signature));
-    if ok {
-        Ok(())
+    let mut any = false;
+    for key in keys.keys.iter().filter(|k| tried(token, k)) {
+        any = true;
+        if crypto::verify(backend, token.alg, key, input, &token.signature) {
+            return Ok(());
+        }
+    }
+    if !any && kid_unknown(token, keys) {
+        Err(Failure::UnknownKid)
     } else {
         Err(Failure::Signature)
     }

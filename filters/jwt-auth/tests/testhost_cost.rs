@@ -1,6 +1,9 @@
 //! What a verification costs in the built module (dist/jwt_auth.wasm), read
 //! with `Host::meter`: wasm instructions and host calls for a first-seen token
-//! of each algorithm and for a repeated (cached) token. Prints the numbers
+//! of each algorithm and for a repeated (cached) token, with the module's own
+//! crypto (no `verify_signature` in the host) and through testhost's model of
+//! Envoy's `verify_signature` (its RustCrypto work is host time, not counted
+//! as wasm instructions). Prints the numbers
 //! (`cargo nextest run -p jwt-auth --test testhost_cost --no-capture`); asserts
 //! only outcomes and host-call counts, never instruction counts.
 
@@ -16,15 +19,16 @@ mod support;
 use serde_json::json;
 use std::time::{Duration, UNIX_EPOCH};
 use support::*;
-use testhost::{Host, Meter};
+use testhost::{Host, Meter, VerifySignature};
 
 /// A host configured with this one key (kid = alg).
-fn host(key: &Key, alg: &str, kid_alg: Option<&str>) -> Host {
+fn host(key: &Key, alg: &str, kid_alg: Option<&str>, mode: VerifySignature) -> Host {
     let jwks = serde_json::to_string(&jwks(&[key.jwk(Some(alg), kid_alg)])).unwrap();
     let config =
         format!(r#"{{"jwtRules":[{{"issuer":"{ISS}","audiences":["kfaas"],"jwks":{jwks}}}]}}"#);
     let mut h = Host::load(testhost::dist("jwt_auth")).unwrap();
     h.set_clock(UNIX_EPOCH + Duration::from_secs(NOW as u64));
+    h.set_verify_signature(mode);
     h.config(&config).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -55,13 +59,14 @@ fn request(h: &mut Host, token: &str) -> Meter {
 
 struct Row {
     alg: &'static str,
+    backend: &'static str,
     first_ever: Meter,
     first_seen: Meter,
     repeated: Meter,
 }
 
-fn measure(alg: &'static str, key: &Key, kid_alg: Option<&str>) -> Row {
-    let mut h = host(key, alg, kid_alg);
+fn measure(alg: &'static str, key: &Key, kid_alg: Option<&str>, mode: VerifySignature) -> Row {
+    let mut h = host(key, alg, kid_alg, mode);
     // The first request of a VM may build lazy tables; reported on its own.
     let first_ever = request(&mut h, &fresh_token(key, alg, 0));
     let first_seen = request(&mut h, &fresh_token(key, alg, 1));
@@ -72,6 +77,11 @@ fn measure(alg: &'static str, key: &Key, kid_alg: Option<&str>) -> Row {
     assert_eq!(h.metric("jwt_auth.cache.miss"), Some(3), "{alg}");
     Row {
         alg,
+        backend: if mode == VerifySignature::Absent {
+            "module"
+        } else {
+            "host"
+        },
         first_ever,
         first_seen,
         repeated,
@@ -105,15 +115,19 @@ fn verification_cost_per_algorithm() {
             Some("EdDSA"),
         ),
     ];
-    let rows: Vec<Row> = keys
-        .iter()
-        .map(|(alg, key, kid_alg)| measure(alg, key, *kid_alg))
+    let rows: Vec<Row> = [VerifySignature::Absent, VerifySignature::Envoy]
+        .into_iter()
+        .flat_map(|mode| {
+            keys.iter()
+                .map(move |(alg, key, kid_alg)| measure(alg, key, *kid_alg, mode))
+        })
         .collect();
-    println!("alg    first-ever instr  first-seen instr  calls  repeated instr  calls");
+    println!("alg    backend  first-ever instr  first-seen instr  calls  repeated instr  calls");
     for r in &rows {
         println!(
-            "{:<6} {:>16}  {:>16}  {:>5}  {:>14}  {:>5}",
+            "{:<6} {:<7} {:>16}  {:>16}  {:>5}  {:>14}  {:>5}",
             r.alg,
+            r.backend,
             r.first_ever.wasm_instructions,
             r.first_seen.wasm_instructions,
             r.first_seen.host_calls,

@@ -13,11 +13,18 @@ mod support;
 use serde_json::json;
 use std::time::{Duration, UNIX_EPOCH};
 use support::*;
-use testhost::{Action, Host, LogLevel};
+use testhost::{Action, Host, LogLevel, VerifySignature};
 
 fn host(config: &str) -> Host {
+    host_in(VerifySignature::Envoy, config)
+}
+
+/// `mode`: testhost's model of Envoy's `verify_signature` (the host backend),
+/// or none (`Absent`: the module's own code verifies).
+fn host_in(mode: VerifySignature, config: &str) -> Host {
     let mut h = Host::load(testhost::dist("jwt_auth")).unwrap();
     h.set_clock(UNIX_EPOCH + Duration::from_secs(NOW as u64));
+    h.set_verify_signature(mode);
     h.config(config).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -93,83 +100,90 @@ fn every_algorithm_passes_in_wasm() {
         .map(|(alg, k)| k.jwk(Some(alg), Some(alg)))
         .collect();
     list.push(rsa.jwk(Some("rsa"), None));
-    let mut h = host(&config(&list, "", ""));
-    for (alg, k) in &keys {
-        assert_eq!(
-            with_bearer(&mut h, &std_token(k, alg, Some(alg))).0,
-            200,
-            "{alg}"
-        );
+    for mode in [VerifySignature::Envoy, VerifySignature::Absent] {
+        let mut h = host_in(mode, &config(&list, "", ""));
+        for (alg, k) in &keys {
+            assert_eq!(
+                with_bearer(&mut h, &std_token(k, alg, Some(alg))).0,
+                200,
+                "{alg}"
+            );
+        }
+        for alg in ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] {
+            assert_eq!(
+                with_bearer(&mut h, &std_token(&rsa, alg, Some("rsa"))).0,
+                200,
+                "{alg}"
+            );
+        }
+        assert_eq!(h.metric("jwt_auth.allowed"), Some(12));
     }
-    for alg in ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] {
-        assert_eq!(
-            with_bearer(&mut h, &std_token(&rsa, alg, Some("rsa"))).0,
-            200,
-            "{alg}"
-        );
-    }
-    assert_eq!(h.metric("jwt_auth.allowed"), Some(12));
 }
 
 #[test]
 fn attack_corpus_each_gets_401_in_wasm() {
     let rsa = rsa("a", 2048);
     let ec = p256();
-    let mut h = host(&config(
-        &[
-            rsa.jwk(Some("rsa"), Some("RS256")),
-            ec.jwk(Some("ec"), Some("ES256")),
-        ],
-        "",
-        "",
-    ));
-    assert_eq!(
-        with_bearer(&mut h, &std_token(&rsa, "RS256", Some("rsa"))).0,
-        200
-    );
-    assert_eq!(
-        with_bearer(&mut h, &std_token(&ec, "ES256", Some("ec"))).0,
-        200
-    );
-    for (name, token) in attacks(&rsa, &ec) {
-        let (status, s) = with_bearer(&mut h, &token);
-        assert_eq!(status, 401, "{name}");
-        let r = s.local_response().unwrap();
-        let challenge = r
-            .headers
-            .iter()
-            .find(|(n, _)| n == "www-authenticate")
-            .map(|(_, v)| v.clone());
+    for mode in [VerifySignature::Envoy, VerifySignature::Absent] {
+        let mut h = host_in(
+            mode,
+            &config(
+                &[
+                    rsa.jwk(Some("rsa"), Some("RS256")),
+                    ec.jwk(Some("ec"), Some("ES256")),
+                ],
+                "",
+                "",
+            ),
+        );
         assert_eq!(
-            challenge.as_deref(),
-            Some(r#"Bearer realm="https://api.example.com/faas/api/x", error="invalid_token""#),
-            "{name}"
+            with_bearer(&mut h, &std_token(&rsa, "RS256", Some("rsa"))).0,
+            200
         );
-        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-        assert_eq!(body["error"], "unauthorized", "{name}");
-        let sig = token.rsplit('.').next().unwrap_or_default();
-        let body_text = String::from_utf8_lossy(&r.body);
-        assert!(
-            sig.len() < 8 || !body_text.contains(sig),
-            "{name}: body echoes the token"
+        assert_eq!(
+            with_bearer(&mut h, &std_token(&ec, "ES256", Some("ec"))).0,
+            200
         );
+        for (name, token) in attacks(&rsa, &ec) {
+            let (status, s) = with_bearer(&mut h, &token);
+            assert_eq!(status, 401, "{name}");
+            let r = s.local_response().unwrap();
+            let challenge = r
+                .headers
+                .iter()
+                .find(|(n, _)| n == "www-authenticate")
+                .map(|(_, v)| v.clone());
+            assert_eq!(
+                challenge.as_deref(),
+                Some(r#"Bearer realm="https://api.example.com/faas/api/x", error="invalid_token""#),
+                "{name}"
+            );
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            assert_eq!(body["error"], "unauthorized", "{name}");
+            let sig = token.rsplit('.').next().unwrap_or_default();
+            let body_text = String::from_utf8_lossy(&r.body);
+            assert!(
+                sig.len() < 8 || !body_text.contains(sig),
+                "{name}: body echoes the token"
+            );
+        }
+        let denied: i64 = [
+            "malformed",
+            "signature",
+            "expired",
+            "not_yet_valid",
+            "issuer",
+            "unknown_kid",
+        ]
+        .iter()
+        .map(|r| h.metric(&format!("jwt_auth.denied.{r}")).unwrap_or(0))
+        .sum();
+        assert_eq!(denied as usize, attacks(&rsa, &ec).len());
+        assert!(h.metric("jwt_auth.denied.expired").unwrap() >= 1);
+        assert!(h.metric("jwt_auth.denied.not_yet_valid").unwrap() >= 2);
+        assert!(h.metric("jwt_auth.denied.issuer").unwrap() >= 2);
+        assert!(h.metric("jwt_auth.denied.signature").unwrap() >= 5);
     }
-    let denied: i64 = [
-        "malformed",
-        "signature",
-        "expired",
-        "not_yet_valid",
-        "issuer",
-        "unknown_kid",
-    ]
-    .iter()
-    .map(|r| h.metric(&format!("jwt_auth.denied.{r}")).unwrap_or(0))
-    .sum();
-    assert_eq!(denied as usize, attacks(&rsa, &ec).len());
-    assert!(h.metric("jwt_auth.denied.expired").unwrap() >= 1);
-    assert!(h.metric("jwt_auth.denied.not_yet_valid").unwrap() >= 2);
-    assert!(h.metric("jwt_auth.denied.issuer").unwrap() >= 2);
-    assert!(h.metric("jwt_auth.denied.signature").unwrap() >= 5);
 }
 
 #[test]

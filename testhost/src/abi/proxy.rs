@@ -509,17 +509,31 @@ fn link_misc(linker: &mut Linker<State>) -> Result<()> {
         |mut c: Caller<'_, State>,
          name_ptr: i32,
          name_len: i32,
-         _args_ptr: i32,
-         _args_len: i32,
+         args_ptr: i32,
+         args_len: i32,
          results_ptr: i32,
          results_size_ptr: i32|
          -> Result<i32> {
             let name = read_str(&mut c, name_ptr, name_len)?;
-            if name != "clear_route_cache" {
-                return Ok(NOT_FOUND);
-            }
+            let answer = match name.as_str() {
+                "clear_route_cache" => Vec::new(),
+                "verify_signature" => {
+                    let mode = c.data().verify_signature;
+                    if mode == crate::VerifySignature::Absent {
+                        return Ok(NOT_FOUND);
+                    }
+                    let args = read(&mut c, args_ptr, args_len)?;
+                    c.data_mut().foreign_calls.push(name);
+                    let Some(answer) = crate::verify_signature::answer(mode, &args) else {
+                        return Ok(BAD_ARGUMENT);
+                    };
+                    give(&mut c, &answer, results_ptr, results_size_ptr)?;
+                    return Ok(OK);
+                }
+                _ => return Ok(NOT_FOUND),
+            };
             c.data_mut().foreign_calls.push(name);
-            give(&mut c, &[], results_ptr, results_size_ptr)?;
+            give(&mut c, &answer, results_ptr, results_size_ptr)?;
             Ok(OK)
         },
     )?;

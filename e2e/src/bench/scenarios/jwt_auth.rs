@@ -68,7 +68,7 @@ impl Drop for Key {
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 impl Key {
-    /// A fresh key for `alg` (HS256, RS256, PS256, ES256, ES384, EdDSA).
+    /// A fresh key for `alg` (HS256, RS256/384/512, PS256, ES256, ES384, ES512, EdDSA).
     pub fn generate(alg: &'static str, kid: &str) -> Result<Key> {
         let opts: &[&str] = match alg {
             "HS256" => {
@@ -79,9 +79,12 @@ impl Key {
                     secret: openssl(&["rand", "32"], b"")?,
                 })
             }
-            "RS256" | "PS256" => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            "RS256" | "RS384" | "RS512" | "PS256" => {
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+            }
             "ES256" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
             "ES384" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            "ES512" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
             "EdDSA" => &["-algorithm", "ED25519"],
             _ => bail!("unsupported alg {alg}"),
         };
@@ -112,7 +115,7 @@ impl Key {
     pub fn jwk(&self) -> Result<Value> {
         let mut v = match self.alg {
             "HS256" => json!({"kty": "oct", "k": b64(&self.secret)}),
-            "RS256" | "PS256" => {
+            "RS256" | "RS384" | "RS512" | "PS256" => {
                 let out = openssl(&["rsa", "-in", self.pem()?, "-noout", "-modulus"], b"")?;
                 let hex = String::from_utf8(out)?;
                 let hex = hex.trim().trim_start_matches("Modulus=");
@@ -127,16 +130,16 @@ impl Key {
                     &["pkey", "-in", self.pem()?, "-pubout", "-outform", "DER"],
                     b"",
                 )?;
-                let size = match alg {
-                    "ES256" => 32,
-                    "ES384" => 48,
-                    _ => 0,
+                let (size, crv) = match alg {
+                    "ES256" => (32, "P-256"),
+                    "ES384" => (48, "P-384"),
+                    "ES512" => (66, "P-521"),
+                    _ => (0, ""),
                 };
                 if size == 0 {
                     json!({"kty": "OKP", "crv": "Ed25519", "x": b64(&der[der.len() - 32..])})
                 } else {
                     let point = &der[der.len() - 2 * size..];
-                    let crv = if size == 32 { "P-256" } else { "P-384" };
                     json!({"kty": "EC", "crv": crv, "x": b64(&point[..size]), "y": b64(&point[size..])})
                 }
             }
@@ -147,7 +150,13 @@ impl Key {
     }
 
     fn sign(&self, input: &[u8]) -> Result<Vec<u8>> {
-        Ok(match self.alg {
+        self.sign_as(self.alg, input)
+    }
+
+    /// A signature of `input` by this key under `alg` (which may differ from
+    /// the key's own, e.g. RS384 with an RS256 key).
+    pub fn sign_as(&self, alg: &str, input: &[u8]) -> Result<Vec<u8>> {
+        Ok(match alg {
             "HS256" => {
                 let hex: String = self.secret.iter().map(|b| format!("{b:02x}")).collect();
                 let key = format!("hexkey:{hex}");
@@ -159,6 +168,8 @@ impl Key {
                 )?
             }
             "RS256" => openssl(&["dgst", "-sha256", "-sign", self.pem()?], input)?,
+            "RS384" => openssl(&["dgst", "-sha384", "-sign", self.pem()?], input)?,
+            "RS512" => openssl(&["dgst", "-sha512", "-sign", self.pem()?], input)?,
             "PS256" => openssl(
                 &[
                     "dgst",
@@ -179,6 +190,10 @@ impl Key {
             "ES384" => der_to_raw(
                 &openssl(&["dgst", "-sha384", "-sign", self.pem()?], input)?,
                 48,
+            )?,
+            "ES512" => der_to_raw(
+                &openssl(&["dgst", "-sha512", "-sign", self.pem()?], input)?,
+                66,
             )?,
             "EdDSA" => {
                 let file = std::env::temp_dir().join(format!(
@@ -316,12 +331,29 @@ fn algorithm_scenarios(alg: &'static str) -> Result<Vec<Scenario>> {
         "tokenCache": {"maxEntries": 0}
     })
     .to_string();
-    let first_seen = Scenario::new("jwt-auth", &format!("{alg}, first-seen tokens"))
-        .notes(&format!("{FIRST_SEEN_TOKENS} distinct tokens cycled by a wrk script; both sides verify every request (the filter's cache and jwt_authn's cache are off)."))
+    let mut first_seen = Scenario::new("jwt-auth", &format!("{alg}, first-seen tokens"))
+        .notes(&format!("{FIRST_SEEN_TOKENS} distinct tokens cycled by a wrk script; both sides verify every request (the filter's cache and jwt_authn's cache are off). jwt-auth verifies RS*/ES* through Envoy's verify_signature (host backend, the default) or its own code (module backend, `JWT_AUTH_CRYPTO_BACKEND=module`)."))
         .variant(Variant::baseline().lua(&script))
         .variant(Variant::native("jwt_authn", jwt_authn(&jwks, false)).header("authorization", &bearer).lua(&script))
-        .variant(Variant::wasm("jwt-auth", "jwt_auth", &no_cache).header("authorization", &bearer).lua(&script))
-        .variant(Variant::wasm_floor().header("authorization", &bearer).lua(&script));
+        .variant(Variant::wasm("jwt-auth", "jwt_auth", &no_cache).header("authorization", &bearer).lua(&script));
+    if alg.starts_with("RS") || alg.starts_with("ES") {
+        first_seen = first_seen.variant(
+            Variant::wasm_with_env(
+                "jwt-auth",
+                "jwt-auth module backend (wasm)",
+                crate::dist("jwt_auth"),
+                &no_cache,
+                &[("JWT_AUTH_CRYPTO_BACKEND", "module")],
+            )
+            .header("authorization", &bearer)
+            .lua(&script),
+        );
+    }
+    let first_seen = first_seen.variant(
+        Variant::wasm_floor()
+            .header("authorization", &bearer)
+            .lua(&script),
+    );
     let first_seen = with_extra_modules(first_seen, &no_cache, &bearer, Some(&script));
     Ok(vec![repeated, first_seen])
 }
@@ -342,8 +374,10 @@ fn with_extra_modules(mut s: Scenario, config: &str, bearer: &str, lua: Option<&
 
 pub fn scenarios() -> Vec<Scenario> {
     let mut all = Vec::new();
-    for alg in ["HS256", "RS256", "ES256"] {
+    for alg in ["HS256", "RS256", "ES256", "ES384"] {
         match algorithm_scenarios(alg) {
+            // ES384 is measured first-seen only (host and module backend against jwt_authn).
+            Ok(s) if alg == "ES384" => all.extend(s.into_iter().skip(1)),
             Ok(s) => all.extend(s),
             Err(e) => eprintln!("jwt-auth {alg} scenarios skipped: {e:#}"),
         }

@@ -25,6 +25,7 @@ pub enum Key {
     Rsa(Box<RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
     Ed(ed25519_dalek::SigningKey),
     Hmac(Vec<u8>),
 }
@@ -65,6 +66,12 @@ pub fn p384() -> Key {
     )
 }
 
+pub fn p521() -> Key {
+    Key::P521(p521::ecdsa::SigningKey::from(
+        <p521::SecretKey as p521::elliptic_curve::Generate>::generate_from_rng(&mut rand::rng()),
+    ))
+}
+
 pub fn ed25519() -> Key {
     Key::Ed(ed25519_dalek::SigningKey::generate(&mut rand::rng()))
 }
@@ -85,6 +92,13 @@ impl Key {
             Key::P384(k) => {
                 let p = k.verifying_key().to_sec1_point(false);
                 json!({"kty": "EC", "crv": "P-384", "x": b64(p.x().unwrap()), "y": b64(p.y().unwrap())})
+            }
+            Key::P521(k) => {
+                let p = p521::elliptic_curve::sec1::ToSec1Point::to_sec1_point(
+                    &p521::PublicKey::from(k.verifying_key()),
+                    false,
+                );
+                json!({"kty": "EC", "crv": "P-521", "x": b64(p.x().unwrap()), "y": b64(p.y().unwrap())})
             }
             Key::Ed(k) => {
                 json!({"kty": "OKP", "crv": "Ed25519", "x": b64(k.verifying_key().as_bytes())})
@@ -128,6 +142,10 @@ impl Key {
             }
             (Key::P384(k), "ES384") => {
                 let s: p384::ecdsa::Signature = k.sign(input);
+                s.to_bytes().to_vec()
+            }
+            (Key::P521(k), "ES512") => {
+                let s: p521::ecdsa::Signature = k.sign(input);
                 s.to_bytes().to_vec()
             }
             (Key::Ed(k), "EdDSA") => k.sign(input).to_bytes().to_vec(),
