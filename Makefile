@@ -96,12 +96,13 @@ lint-fuzz: toolchain
 	cd fuzz && CARGO_TARGET_DIR=$(CURDIR)/fuzz/target/clippy cargo clippy --locked --bins -- -D warnings
 
 # Coverage-guided fuzzing (libFuzzer, stable rustc): every target FUZZ_SECONDS.
+# whole_filters runs dist/*.wasm, hence `build`.
 FUZZ_SECONDS ?= 60
-fuzz: toolchain
+fuzz: toolchain build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
 # A few seconds per target in `make test`: the targets build and the seeds pass.
-fuzz-smoke: toolchain
+fuzz-smoke: toolchain build
 	FUZZ_SECONDS=3 fuzz/run.sh
 
 unit: toolchain
