@@ -388,7 +388,8 @@ impl Engine {
             return out;
         };
         for ch in &rule.output_claim_to_headers {
-            if let Some(v) = crate::claims::header_value(&entry.claims, &ch.path) {
+            let split = ch.space_delimited;
+            if let Some(v) = crate::claims::header_value(&entry.claims, &ch.path, split) {
                 out.push(Mutation::SetHeader(ch.header.clone(), v));
             }
         }
@@ -420,6 +421,16 @@ impl Engine {
     pub fn fetch_target(&self, i: usize) -> Option<(&str, &str, &str)> {
         let r = self.keys.get(i)?.remote.as_ref()?;
         Some((&r.spec.cluster, &r.spec.authority, &r.spec.path))
+    }
+
+    /// How long one fetch of rule `i`'s JWKS may take (`timeout`), in ms.
+    pub fn fetch_timeout_ms(&self, i: usize) -> u64 {
+        self.keys
+            .get(i)
+            .and_then(|k| k.remote.as_ref())
+            .map_or(crate::config::DEFAULT_FETCH_TIMEOUT_MS, |r| {
+                r.spec.timeout_ms
+            })
     }
 
     /// A fetch of rule `i`'s JWKS ended: `Ok(body)` of a 200, or why not.

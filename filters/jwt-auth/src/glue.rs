@@ -8,7 +8,6 @@ use crate::crypto::backend::{Backend, Family};
 use crate::crypto::self_test;
 use crate::engine::{Decision, Engine, Metric, Mutation};
 use crate::extract::{Removal, Request};
-use crate::remote::FETCH_TIMEOUT_MS;
 use filters_common::host::{
     install_panic_hook, read_configuration, set_request_header, unix_seconds, Counter, Gauge,
 };
@@ -298,19 +297,14 @@ impl Root {
             let Some((cluster, authority, path)) = engine.fetch_target(rule) else {
                 continue;
             };
+            let timeout = Duration::from_millis(engine.fetch_timeout_ms(rule));
             let headers = vec![
                 (":method", "GET"),
                 (":path", path),
                 (":authority", authority),
                 ("accept", "application/json"),
             ];
-            match self.dispatch_http_call(
-                cluster,
-                headers,
-                None,
-                vec![],
-                Duration::from_millis(FETCH_TIMEOUT_MS),
-            ) {
+            match self.dispatch_http_call(cluster, headers, None, vec![], timeout) {
                 Ok(token) => started.push((token, rule)),
                 Err(status) => {
                     failed.push((rule, format!("dispatch to {cluster} failed: {status:?}")))

@@ -10,8 +10,6 @@ pub const KID_REFETCH_SECONDS: i64 = 30;
 pub const RETRY_WITHOUT_KEYS_SECONDS: i64 = 5;
 /// Retry delay after a failed refresh while the last good keys are used.
 pub const RETRY_WITH_KEYS_SECONDS: i64 = 30;
-/// Timeout of one fetch.
-pub const FETCH_TIMEOUT_MS: u64 = 5_000;
 
 #[derive(Debug, Clone)]
 pub struct Remote {
@@ -112,6 +110,7 @@ mod tests {
                 authority: "j".into(),
                 path: "/keys".into(),
                 cache_seconds: 600,
+                timeout_ms: 5_000,
             },
             1000,
         )

@@ -7,6 +7,8 @@ use filters_common::host_match::HostPattern;
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 /// Envoy's `remote_jwks.cache_duration` default (10 minutes).
 pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
+/// `jwtRules[].timeout` default: Istio's (and Envoy's `http_uri.timeout` as Istio sets it), 5 s.
+pub const DEFAULT_FETCH_TIMEOUT_MS: u64 = 5_000;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
 pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 /// A day: more would make `exp`/`nbf` meaningless.
@@ -70,6 +72,9 @@ pub struct ClaimHeader {
     pub header: String,
     /// The dotted claim path, split.
     pub path: Vec<String>,
+    /// The claim is listed in `spaceDelimitedClaims`: a string value is
+    /// written as its space-separated values joined with `,`.
+    pub space_delimited: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +90,8 @@ pub struct RemoteJwks {
     pub authority: String,
     pub path: String,
     pub cache_seconds: u64,
+    /// `timeout`: how long one fetch may take, in milliseconds (≥ 1).
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -30,6 +30,10 @@ pub(super) struct RawJwtRule {
     pub(super) audiences: Vec<String>,
     pub(super) jwks: Option<String>,
     pub(super) jwks_uri: Option<String>,
+    /// Istio's snake_case spelling of `jwksUri`; at most one of the three.
+    pub(super) jwks_uri_snake: Option<String>,
+    pub(super) timeout: Option<String>,
+    pub(super) space_delimited_claims: Vec<String>,
     pub(super) jwks_cluster: Option<String>,
     pub(super) jwks_cache_seconds: Option<u64>,
     pub(super) from_headers: Option<Vec<RawFromHeader>>,
@@ -110,6 +114,9 @@ const RULE_FIELDS: &[&str] = &[
     "audiences",
     "jwks",
     "jwksUri",
+    "jwks_uri",
+    "timeout",
+    "spaceDelimitedClaims",
     "jwksCluster",
     "jwksCacheSeconds",
     "fromHeaders",
@@ -129,6 +136,10 @@ fn read_jwt_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawJwtRule
         audiences: field(m, at, "audiences", e, strings).unwrap_or_default(),
         jwks: field(m, at, "jwks", e, string),
         jwks_uri: field(m, at, "jwksUri", e, string),
+        jwks_uri_snake: field(m, at, "jwks_uri", e, string),
+        timeout: field(m, at, "timeout", e, string),
+        space_delimited_claims: field(m, at, "spaceDelimitedClaims", e, strings)
+            .unwrap_or_default(),
         jwks_cluster: field(m, at, "jwksCluster", e, string),
         jwks_cache_seconds: field(m, at, "jwksCacheSeconds", e, uint),
         from_headers: list(m, at, "fromHeaders", e, |v, at, e| {
