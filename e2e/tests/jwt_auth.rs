@@ -1,7 +1,8 @@
 //! jwt-auth on a real Envoy: tokens of every algorithm signed by keys made
 //! here, claims seen by the upstream, spoofed output headers removed, remote
 //! JWKS served by an upstream that is stopped and restarted, key rotation,
-//! rules scoped to hosts, and audit mode (refusals counted, not enforced).
+//! rules scoped to hosts, audit mode (refusals counted, not enforced), and
+//! Istio's `jwks_uri`, `timeout` and `spaceDelimitedClaims`.
 
 use e2e::bench::scenarios::jwt_auth::{claims, Key, ISSUER};
 use e2e::{http, Envoy, EnvoyConfig, Upstream, UpstreamResponse, WasmFilter};
@@ -487,5 +488,49 @@ fn audit_mode_lets_a_bad_token_through_and_counts_it() -> anyhow::Result<()> {
         lines[1].ends_with("/api/orders with 401 (missing)"),
         "{lines:?}"
     );
+    Ok(())
+}
+
+/// Istio's `jwtRules` fields on a real Envoy: `jwks_uri` with a `timeout`, a
+/// space-delimited `scope` claim as a header list; bad values refused by name.
+#[test]
+fn istio_jwks_uri_timeout_and_space_delimited_scope() -> anyhow::Result<()> {
+    let k = Key::generate("ES256", "k1")?;
+    let jwks = jwks_server(Arc::new(Mutex::new(json!({"keys": [k.jwk()?]}))))?;
+    let echo = Upstream::echo("svc")?;
+    let config = json!({"jwtRules": [{
+        "issuer": ISSUER, "jwks_uri": "http://jwks.local/keys", "jwksCluster": "jwks",
+        "timeout": "2s", "spaceDelimitedClaims": ["scope"],
+        "outputClaimToHeaders": [{"header": "x-scope", "claim": "scope"}]
+    }]});
+    let envoy = Envoy::start(
+        EnvoyConfig::new()
+            .filter(filter(&config))
+            .route_to(&echo)
+            .cluster("jwks", jwks.port()),
+    )?;
+    let mut c = claims("alice");
+    c["scope"] = json!("read write  admin");
+    let auth = bearer(&k.token(&c)?);
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()?["headers"]["x-scope"], "read,write,admin");
+
+    let bad = json!({"jwtRules": [
+        {"issuer": ISSUER, "jwksUri": "http://jwks.local/keys", "jwks_uri": "http://jwks.local/keys", "jwksCluster": "jwks"},
+        {"issuer": "b", "jwks_uri": "http://jwks.local/keys", "jwksCluster": "jwks", "timeout": "0.1ms"}
+    ]});
+    let refused = Envoy::start(
+        EnvoyConfig::new()
+            .filter(filter(&bad))
+            .route_to(&echo)
+            .cluster("jwks", jwks.port()),
+    )
+    .err()
+    .map(|e| format!("{e:#}"))
+    .unwrap_or_default();
+    for field in ["jwtRules[0]: only one of", "jwtRules[1].timeout"] {
+        assert!(refused.contains(field), "{field} not named in {refused}");
+    }
     Ok(())
 }
