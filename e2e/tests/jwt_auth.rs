@@ -534,3 +534,41 @@ fn istio_jwks_uri_timeout_and_space_delimited_scope() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Two `presence: REQUIRED` rules (Istio's `requires_all`): an identity
+/// token in `authorization` and a scope token in `x-scope-token`; one
+/// missing → 401; both → 200 with both rules' claim headers.
+#[test]
+fn two_required_tokens_one_missing_is_401() -> anyhow::Result<()> {
+    let id = Key::generate("ES256", "id")?;
+    let scope = Key::generate("RS256", "scope")?;
+    let scope_issuer = "https://scope.example.com";
+    let config = json!({"jwtRules": [
+        {"issuer": ISSUER, "jwks": json!({"keys": [id.jwk()?]}).to_string(), "presence": "REQUIRED",
+         "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}]},
+        {"issuer": scope_issuer, "jwks": json!({"keys": [scope.jwk()?]}).to_string(), "presence": "REQUIRED",
+         "fromHeaders": [{"name": "x-scope-token"}], "spaceDelimitedClaims": ["scope"],
+         "outputClaimToHeaders": [{"header": "x-scope", "claim": "scope"}]}
+    ]});
+    let echo = Upstream::echo("svc")?;
+    let envoy = Envoy::start(EnvoyConfig::new().filter(filter(&config)).route_to(&echo))?;
+    let auth = bearer(&id.token(&claims("alice"))?);
+    let mut c = claims("alice");
+    c["iss"] = json!(scope_issuer);
+    c["scope"] = json!("read write");
+    let st = scope.token(&c)?;
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = http::get(&envoy.url("/api"), &[("x-scope-token", &st)])?;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = http::get(
+        &envoy.url("/api"),
+        &[("authorization", &auth), ("x-scope-token", &st)],
+    )?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let seen = &r.json()?["headers"];
+    assert_eq!(seen["x-jwt-sub"], "alice");
+    assert_eq!(seen["x-scope"], "read,write");
+    assert!(seen.get("x-scope-token").is_none() && seen.get("authorization").is_none());
+    Ok(())
+}

@@ -3,7 +3,7 @@
 //! keys per rule and the remote JWKS state the glue drives.
 
 use crate::cache::{Entry, TokenCache};
-use crate::config::{Config, JwtRule, KeySource, Location, Mode, Requirement};
+use crate::config::{Config, JwtRule, KeySource, Location, Mode, Presence, Requirement};
 use crate::crypto::backend::Backend;
 use crate::extract::{self, Found, Removal, Request};
 use crate::jwks::{self, KeySet};
@@ -128,6 +128,10 @@ pub struct Engine {
     keys: Vec<RuleKeys>,
     cache: TokenCache,
     locations: Vec<Location>,
+    /// `presence: REQUIRED` rules, each with its own token locations; when
+    /// there are any, `optional_locations` are the other rules' locations.
+    required: Rc<[(usize, Vec<Location>)]>,
+    optional_locations: Vec<Location>,
     output_headers: Vec<String>,
     metrics: Vec<Metric>,
 }
@@ -169,8 +173,22 @@ impl Engine {
                 locations.push(l.clone());
             }
         }
+        let required: Vec<(usize, Vec<Location>)> = config
+            .jwt_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.presence == Presence::Required)
+            .map(|(i, r)| (i, r.locations.clone()))
+            .collect();
+        let optional_locations = locations
+            .iter()
+            .filter(|l| !required.iter().any(|(_, ls)| ls.contains(l)))
+            .cloned()
+            .collect();
         Engine {
             cache: TokenCache::new(config.cache_max_entries, config.cache_max_bytes),
+            required: required.into(),
+            optional_locations,
             output_headers: config.output_headers(),
             locations,
             keys,
@@ -283,6 +301,9 @@ impl Engine {
         if requirement == Requirement::None {
             return Decision::Continue(Vec::new());
         }
+        if !self.required.is_empty() {
+            return self.judge_all(req, requirement, now, may_wait);
+        }
         let found = match extract::find(req, &self.locations) {
             Ok(Some(found)) => found,
             Ok(None) if requirement == Requirement::AllowMissing => {
@@ -298,6 +319,80 @@ impl Engine {
             }
             Err(Refusal::Fail(f)) => self.deny(f, req),
             Err(Refusal::Wait { rule }) => Decision::Wait { rule },
+        }
+    }
+
+    /// With `presence: REQUIRED` rules (Istio's `requires_all`): each such
+    /// rule's token, from its own locations, must be present (unless the
+    /// requirement is `allow_missing`) and valid, and be that rule's token;
+    /// a token at the other rules' locations may be missing but, when
+    /// present, must be valid. Every valid token writes its claim headers.
+    fn judge_all(
+        &mut self,
+        req: &Request,
+        requirement: Requirement,
+        now: i64,
+        may_wait: bool,
+    ) -> Decision {
+        let mut out = Vec::new();
+        let mut verified = false;
+        let mut removed = Vec::new();
+        let required = Rc::clone(&self.required);
+        let optional = std::mem::take(&mut self.optional_locations);
+        let wanted = required
+            .iter()
+            .map(|(i, ls)| (Some(*i), ls.as_slice()))
+            .chain(std::iter::once((None, optional.as_slice())));
+        let mut refusal = None;
+        for (rule, locations) in wanted {
+            let found = match extract::find(req, locations) {
+                Ok(Some(found)) => found,
+                Ok(None) if rule.is_none() || requirement == Requirement::AllowMissing => continue,
+                Ok(None) => {
+                    refusal = Some(Refusal::Fail(Failure::Missing));
+                    break;
+                }
+                Err(f) => {
+                    refusal = Some(Refusal::Fail(f));
+                    break;
+                }
+            };
+            match self.verify(&found, now, may_wait) {
+                Ok(entry) if rule.is_some_and(|i| i != entry.rule) => {
+                    refusal = Some(Refusal::Fail(Failure::Issuer));
+                    break;
+                }
+                Ok(entry) => {
+                    verified = true;
+                    let outputs = self.outputs(req, &found, &entry);
+                    if outputs.iter().any(|m| matches!(m, Mutation::Remove(_))) {
+                        removed.push(found.location);
+                    }
+                    out.extend(
+                        outputs
+                            .into_iter()
+                            .filter(|m| !matches!(m, Mutation::Remove(_))),
+                    );
+                }
+                Err(r) => {
+                    refusal = Some(r);
+                    break;
+                }
+            }
+        }
+        self.optional_locations = optional;
+        match refusal {
+            Some(Refusal::Fail(f)) => self.deny(f, req),
+            Some(Refusal::Wait { rule }) => Decision::Wait { rule },
+            None => {
+                if verified {
+                    self.metrics.push(Metric::Allowed);
+                }
+                let removed: Vec<&Location> = removed.iter().collect();
+                let removals = extract::removals(req, &removed);
+                out.extend(removals.into_iter().map(Mutation::Remove));
+                Decision::Continue(out)
+            }
         }
     }
 

@@ -40,6 +40,18 @@ pub enum Requirement {
     None,
 }
 
+/// `jwtRules[].presence` (Istio's): whether this rule's own token must be
+/// there wherever a token is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Any one rule's valid token satisfies a requirement (the default).
+    Optional,
+    /// This rule's token, from its own locations, must be present and valid
+    /// wherever a token is required, besides every other REQUIRED rule's
+    /// (Istio's `requires_all`); under `allow_missing` it may be missing.
+    Required,
+}
+
 /// What the filter does with a request it would refuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -102,6 +114,7 @@ pub struct JwtRule {
     pub locations: Vec<Location>,
     pub output_payload_to_header: Option<String>,
     pub output_claim_to_headers: Vec<ClaimHeader>,
+    pub presence: Presence,
     pub forward_original_token: bool,
     pub clock_skew_seconds: u64,
     pub require_expiration: bool,

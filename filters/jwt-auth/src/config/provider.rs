@@ -4,8 +4,9 @@
 
 use super::claim_headers::{check_output_header, claim_headers};
 use super::model::{
-    JwtRule, KeySource, Location, RemoteJwks, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_FETCH_TIMEOUT_MS,
-    DEFAULT_JWKS_CACHE_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
+    JwtRule, KeySource, Location, Presence, RemoteJwks, DEFAULT_CLOCK_SKEW_SECONDS,
+    DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JWKS_CACHE_SECONDS, MAX_CLOCK_SKEW_SECONDS,
+    MAX_JWKS_CACHE_SECONDS,
 };
 use super::raw::{RawFromHeader, RawJwtRule};
 use crate::jwks;
@@ -169,6 +170,7 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
         locations,
         output_payload_to_header: r.output_payload_to_header,
         output_claim_to_headers,
+        presence: r.presence.unwrap_or(Presence::Optional),
         forward_original_token: r.forward_original_token,
         clock_skew_seconds,
         require_expiration: r.require_expiration.unwrap_or(true),

@@ -541,6 +541,21 @@ fn istio_field_values_are_refused_by_name() {
         got,
         vec!["jwtRules[0].timeout", "jwtRules[1].spaceDelimitedClaims"]
     );
+    for bad in [r#""required""#, r#""""#, "true"] {
+        let got = fields(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","presence":{bad}}}]}}"#
+        ));
+        assert_eq!(got, vec!["jwtRules[0].presence"], "{bad}");
+    }
+    for (given, want) in [
+        ("OPTIONAL", Presence::Optional),
+        ("REQUIRED", Presence::Required),
+    ] {
+        let c = ok(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","presence":"{given}"}}]}}"#
+        ));
+        assert_eq!(c.jwt_rules[0].presence, want);
+    }
     let got = fields(
         r#"{"jwtRules":[
           {"issuer":"a","jwks":"{}","jwksUri":"http://k/j","jwks_uri":"http://k/j"},
