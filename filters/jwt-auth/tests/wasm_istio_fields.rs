@@ -1,7 +1,8 @@
 //! Istio RequestAuthentication `jwtRules` fields in the built module:
 //! `jwks_uri` (Istio's other spelling of `jwksUri`), `timeout` (the JWKS
 //! fetch's call timeout), `spaceDelimitedClaims` (a `scope` string written
-//! as a list), and their bad values refused by name.
+//! as a list), `presence: REQUIRED` (two tokens, each required), and their
+//! bad values refused by name.
 
 #![allow(
     clippy::unwrap_used,
@@ -105,4 +106,45 @@ fn bad_istio_values_are_refused_naming_the_field() {
             errors[0]
         );
     }
+}
+
+#[test]
+fn two_required_tokens_each_from_its_own_header() {
+    let id = hmac(b"identity-key-identity-key-32byte");
+    let scope = hmac(b"scope-key-scope-key-scope-key-32");
+    let scope_iss = "https://scope.example.com";
+    let config = json!({"jwtRules": [
+        {"issuer": ISS, "jwks": jwks(&[id.jwk(None, None)]), "presence": "REQUIRED",
+         "outputClaimToHeaders": [{"header": "x-sub", "claim": "sub"}]},
+        {"issuer": scope_iss, "jwks": jwks(&[scope.jwk(None, None)]), "presence": "REQUIRED",
+         "fromHeaders": [{"name": "x-scope-token"}],
+         "outputClaimToHeaders": [{"header": "x-scope-sub", "claim": "sub"}]}
+    ]});
+    let mut h = load(&config.to_string()).unwrap_or_else(|e| panic!("{e:?}"));
+    let auth = format!("Bearer {}", token(&id, &json!({"alg": "HS256"}), &claims()));
+    let mut c = claims();
+    c["iss"] = json!(scope_iss);
+    c["sub"] = json!("scope-bob");
+    let st = token(&scope, &json!({"alg": "HS256"}), &c);
+    let (status, _) = get_on(
+        &mut h,
+        "api.example.com",
+        "/api",
+        &[("authorization", &auth)],
+    );
+    assert_eq!(status, 401);
+    let (status, s) = get_on(
+        &mut h,
+        "api.example.com",
+        "/api",
+        &[("authorization", &auth), ("x-scope-token", &st)],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(s.request_header("x-sub").as_deref(), Some("alice"));
+    assert_eq!(
+        s.request_header("x-scope-sub").as_deref(),
+        Some("scope-bob")
+    );
+    assert_eq!(s.request_header("x-scope-token"), None);
+    assert_eq!(h.metric("jwt_auth.denied.missing"), Some(1));
 }
