@@ -572,3 +572,64 @@ fn two_required_tokens_one_missing_is_401() -> anyhow::Result<()> {
     assert!(seen.get("x-scope-token").is_none() && seen.get("authorization").is_none());
     Ok(())
 }
+
+/// OpenID Connect discovery: a rule with only `issuer` and `jwksCluster`
+/// reads `<issuer>/.well-known/openid-configuration` from a loopback issuer,
+/// then the JWKS it names (on another host, through `jwksCluster`, while
+/// `discoveryCluster` serves the issuer): a valid token passes. A document
+/// naming another issuer is refused: its keys are never loaded → 503.
+#[test]
+fn openid_connect_discovery_from_a_loopback_issuer() -> anyhow::Result<()> {
+    let k = Key::generate("ES256", "k1")?;
+    let jwks = jwks_server(Arc::new(Mutex::new(json!({"keys": [k.jwk()?]}))))?;
+    let served_issuer = Arc::new(Mutex::new(ISSUER.to_string()));
+    let doc_issuer = served_issuer.clone();
+    let issuer = Upstream::custom("issuer", move |req| {
+        assert_eq!(req.path, "/.well-known/openid-configuration");
+        let doc =
+            json!({"issuer": *doc_issuer.lock().unwrap(), "jwks_uri": "http://jwks.local/keys"});
+        UpstreamResponse::json(200, &doc)
+    })?;
+    let echo = Upstream::echo("svc")?;
+    let config = json!({"jwtRules": [{
+        "issuer": ISSUER, "jwksCluster": "jwks", "discoveryCluster": "issuer",
+        "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}]
+    }]});
+    let start = |config: &Value| {
+        Envoy::start(
+            EnvoyConfig::new()
+                .filter(filter(config))
+                .route_to(&echo)
+                .cluster("jwks", jwks.port())
+                .cluster("issuer", issuer.port()),
+        )
+    };
+    let envoy = start(&config)?;
+    let auth = bearer(&k.token(&claims("disco"))?);
+    let status = status_within(&envoy, &auth, 200, Duration::from_secs(10))?;
+    assert_eq!(status, 200);
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.json()?["headers"]["x-jwt-sub"], "disco");
+    drop(envoy);
+
+    *served_issuer.lock().unwrap() = "https://evil.example.com".into();
+    let envoy = start(&config)?;
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 503, "{}", r.body);
+    std::thread::sleep(Duration::from_secs(1));
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(
+        envoy
+            .stat("wasmcustom.jwt_auth.discovery.failure")
+            .unwrap_or(0)
+            >= 1
+    );
+    assert_eq!(
+        envoy
+            .stat("wasmcustom.jwt_auth.jwks_fetch.success")
+            .unwrap_or(0),
+        0
+    );
+    Ok(())
+}

@@ -25,6 +25,8 @@ pub enum Metric {
     CacheMiss,
     JwksFetchSuccess,
     JwksFetchFailure,
+    /// An OpenID Connect discovery document was refused (or not fetched).
+    DiscoveryFailure,
 }
 
 impl Metric {
@@ -38,6 +40,7 @@ impl Metric {
             Metric::CacheMiss => "cache.miss".into(),
             Metric::JwksFetchSuccess => "jwks_fetch.success".into(),
             Metric::JwksFetchFailure => "jwks_fetch.failure".into(),
+            Metric::DiscoveryFailure => "discovery.failure".into(),
         }
     }
 
@@ -51,6 +54,7 @@ impl Metric {
             Metric::JwksFetchSuccess => 3 + Failure::ALL.len(),
             Metric::JwksFetchFailure => 4 + Failure::ALL.len(),
             Metric::Audit(f) => 5 + Failure::ALL.len() + failure_index(f),
+            Metric::DiscoveryFailure => 5 + 2 * Failure::ALL.len(),
         }
     }
 
@@ -64,6 +68,7 @@ impl Metric {
             Metric::JwksFetchFailure,
         ]);
         all.extend(Failure::ALL.iter().map(|f| Metric::Audit(*f)));
+        all.push(Metric::DiscoveryFailure);
         all
     }
 }
@@ -512,10 +517,57 @@ impl Engine {
         due
     }
 
-    /// (cluster, authority, path) of rule `i`'s JWKS.
+    /// (cluster, authority, path) of rule `i`'s JWKS, or of its OpenID
+    /// Connect discovery document while the JWKS URI is not known.
     pub fn fetch_target(&self, i: usize) -> Option<(&str, &str, &str)> {
         let r = self.keys.get(i)?.remote.as_ref()?;
-        Some((&r.spec.cluster, &r.spec.authority, &r.spec.path))
+        match &r.spec.discovery {
+            Some(d) if r.discovering() => Some((&d.cluster, &d.authority, &d.path)),
+            _ => Some((&r.spec.cluster, &r.spec.authority, &r.spec.path)),
+        }
+    }
+
+    /// A discovery document just named rule `i`'s JWKS: requests waiting
+    /// for its keys keep waiting for the JWKS fetch.
+    pub fn keys_pending(&self, i: usize) -> bool {
+        self.keys
+            .get(i)
+            .and_then(|k| k.remote.as_ref())
+            .is_some_and(|r| r.just_discovered)
+    }
+
+    /// Rule `i`'s discovery document arrived (or not): its `jwks_uri` is
+    /// used only when it passes `discovery::jwks_target`; else the reason
+    /// is logged, counted, and discovery retried like a failed fetch.
+    fn discovery_done(&mut self, i: usize, now: i64, result: Result<&[u8], String>) -> Logs {
+        let issuer = self.rule(i).map(|r| r.issuer.clone()).unwrap_or_default();
+        let max = self.config.max_jwks_bytes;
+        let Some(remote) = self.keys.get_mut(i).and_then(|k| k.remote.as_mut()) else {
+            return Logs::new();
+        };
+        let from = remote
+            .spec
+            .discovery
+            .as_ref()
+            .map(|d| format!("http://{}{}", d.authority, d.path))
+            .unwrap_or_default();
+        match result.and_then(|body| crate::discovery::jwks_target(body, &issuer, max)) {
+            Ok((uri, authority, path)) => {
+                let line = format!("jwtRules[{i}] {issuer}: OpenID Connect discovery names {uri}");
+                remote.discovered(uri, authority, path);
+                vec![(false, line)]
+            }
+            Err(why) => {
+                remote.failed(now, false);
+                self.metrics.push(Metric::DiscoveryFailure);
+                vec![(
+                    true,
+                    format!(
+                        "jwtRules[{i}] {issuer}: OpenID Connect discovery document from {from} refused, its keys not used: {why}"
+                    ),
+                )]
+            }
+        }
     }
 
     /// How long one fetch of rule `i`'s JWKS may take (`timeout`), in ms.
@@ -531,6 +583,14 @@ impl Engine {
     /// A fetch of rule `i`'s JWKS ended: `Ok(body)` of a 200, or why not.
     /// A failed or malformed answer keeps the last good keys.
     pub fn fetch_done(&mut self, i: usize, now: i64, result: Result<&[u8], String>) -> Logs {
+        let discovering = self
+            .keys
+            .get(i)
+            .and_then(|k| k.remote.as_ref())
+            .is_some_and(Remote::discovering);
+        if discovering {
+            return self.discovery_done(i, now, result);
+        }
         let mut logs = Logs::new();
         let issuer = self.rule(i).map(|r| r.issuer.clone()).unwrap_or_default();
         let Some(rk) = self.keys.get_mut(i) else {

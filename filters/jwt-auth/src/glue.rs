@@ -179,6 +179,9 @@ fn finish_fetch(shared: &mut Shared, rule: usize, t: i64, result: Result<&[u8], 
         }
     }
     shared.count();
+    if shared.engine.as_ref().is_some_and(|e| e.keys_pending(rule)) {
+        return;
+    }
     let ids: Vec<u32> = shared
         .waiting
         .iter()

@@ -148,3 +148,37 @@ fn two_required_tokens_each_from_its_own_header() {
     assert_eq!(s.request_header("x-scope-token"), None);
     assert_eq!(h.metric("jwt_auth.denied.missing"), Some(1));
 }
+
+/// OpenID Connect discovery in the built module: the document is fetched
+/// first (from `discoveryCluster`), a request waiting for keys keeps waiting
+/// through it and passes once the JWKS it names is fetched.
+#[test]
+fn discovery_then_jwks_while_a_request_waits() {
+    let mut h = load(&format!(
+        r#"{{"jwtRules":[{{"issuer":"{ISS}","jwksCluster":"keys","discoveryCluster":"issuer","timeout":"300ms"}}]}}"#
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let calls = h.http_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let c = &calls[0];
+    assert_eq!(c.upstream, "issuer");
+    assert_eq!(c.timeout_ms, 300);
+    let path = c
+        .headers
+        .iter()
+        .find(|(k, _)| k == ":path")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(path, Some("/.well-known/openid-configuration"));
+    let k = p256();
+    let (_, s) = bearer_get(&mut h, &std_token(&k, "ES256", Some("k1")));
+    let doc = json!({"issuer": ISS, "jwks_uri": "https://keys.example.com/certs"}).to_string();
+    h.respond_http_call(c.token, 200, &[], doc);
+    assert!(!s.resumed(), "still waiting for the JWKS");
+    h.tick();
+    let calls = h.http_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].upstream, "keys");
+    h.respond_http_call(calls[0].token, 200, &[], jwks(&[k.jwk(Some("k1"), None)]));
+    assert!(s.resumed());
+    assert_eq!(status_of(testhost::Action::Continue, &s), 200);
+}

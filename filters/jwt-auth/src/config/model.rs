@@ -95,6 +95,16 @@ pub enum KeySource {
     Remote(RemoteJwks),
 }
 
+/// Where an OpenID Connect discovery document is fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryTarget {
+    pub cluster: String,
+    pub authority: String,
+    pub path: String,
+}
+
+/// A remote JWKS: `uri`, `authority` and `path` are empty until `discovery`
+/// (a rule with neither `jwks` nor a URI) has named them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteJwks {
     pub uri: String,
@@ -104,6 +114,7 @@ pub struct RemoteJwks {
     pub cache_seconds: u64,
     /// `timeout`: how long one fetch may take, in milliseconds (≥ 1).
     pub timeout_ms: u64,
+    pub discovery: Option<DiscoveryTarget>,
 }
 
 #[derive(Debug, Clone)]

@@ -4,9 +4,9 @@
 
 use super::claim_headers::{check_output_header, claim_headers};
 use super::model::{
-    JwtRule, KeySource, Location, Presence, RemoteJwks, DEFAULT_CLOCK_SKEW_SECONDS,
-    DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JWKS_CACHE_SECONDS, MAX_CLOCK_SKEW_SECONDS,
-    MAX_JWKS_CACHE_SECONDS,
+    DiscoveryTarget, JwtRule, KeySource, Location, Presence, RemoteJwks,
+    DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JWKS_CACHE_SECONDS,
+    MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
 };
 use super::raw::{RawFromHeader, RawJwtRule};
 use crate::jwks;
@@ -14,7 +14,7 @@ use filters_common::duration;
 use filters_common::http_token::{check_header_name, is_token};
 use filters_common::ConfigErrors;
 
-pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRule> {
+pub(super) fn jwt_rule(mut r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRule> {
     let before = errors.errors.len();
     let issuer = match r.issuer {
         Some(i) if !i.is_empty() => i,
@@ -27,6 +27,16 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
         if a.is_empty() {
             errors.add(format!("{at}.audiences[{i}]"), "must not be empty");
         }
+    }
+    let r_issuer = issuer.clone();
+    let discovery_cluster_given = r.discovery_cluster.is_some();
+    if discovery_cluster_given
+        && (r.jwks.is_some() || r.jwks_uri.is_some() || r.jwks_uri_snake.is_some())
+    {
+        errors.add(
+            format!("{at}.discoveryCluster"),
+            "only used with OpenID Connect discovery (neither jwks, jwksUri nor jwks_uri)",
+        );
     }
     let timeout_ms = fetch_timeout(r.timeout.as_deref(), at, errors);
     let given = [
@@ -45,13 +55,13 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
     };
     let keys = match (r.jwks, r.jwks_uri.or(r.jwks_uri_snake)) {
         _ if given.iter().filter(|g| **g).count() > 1 => None,
-        (None, None) => {
-            errors.add(
-                format!("{at}.jwks"),
-                "one of jwks, jwksUri or jwks_uri is required",
-            );
-            None
-        }
+        (None, None) => discovered(&r_issuer, at, r.jwks_cluster, r.jwks_cache_seconds, errors)
+            .map(|mut spec| {
+                spec.discovery =
+                    discovery_target(&r_issuer, r.discovery_cluster.take(), &spec, at, errors);
+                spec.timeout_ms = timeout_ms;
+                KeySource::Remote(spec)
+            }),
         (Some(doc), None) => {
             if r.jwks_cluster.is_some() {
                 errors.add(format!("{at}.jwksCluster"), "only used with jwksUri");
@@ -217,6 +227,65 @@ fn remote(
         path,
         cache_seconds,
         timeout_ms: DEFAULT_FETCH_TIMEOUT_MS,
+        discovery: None,
+    })
+}
+
+/// A rule with neither `jwks` nor a URI: OpenID Connect discovery from the
+/// issuer through `jwksCluster` (required then); the JWKS target is empty
+/// until the discovery document names it.
+fn discovered(
+    issuer: &str,
+    at: &str,
+    cluster: Option<String>,
+    cache_seconds: Option<u64>,
+    errors: &mut ConfigErrors,
+) -> Option<RemoteJwks> {
+    let issuer_ok = split_uri(issuer).is_some_and(|(_, p)| !p.contains('?'));
+    if !issuer.is_empty() && !issuer_ok {
+        errors.add(
+            format!("{at}.issuer"),
+            "must be an http:// or https:// URL without a query for OpenID Connect discovery (or give jwks or jwksUri)",
+        );
+    }
+    if cluster.as_deref().is_none_or(str::is_empty) {
+        errors.add(
+            format!("{at}.jwksCluster"),
+            "is required for OpenID Connect discovery (a rule with neither jwks, jwksUri nor jwks_uri)",
+        );
+        return None;
+    }
+    let spec = remote(
+        at,
+        "jwksUri",
+        "https://discovery.invalid/".into(),
+        cluster,
+        cache_seconds,
+        errors,
+    )?;
+    issuer_ok.then_some(RemoteJwks {
+        uri: String::new(),
+        authority: String::new(),
+        path: String::new(),
+        ..spec
+    })
+}
+
+fn discovery_target(
+    issuer: &str,
+    cluster: Option<String>,
+    spec: &RemoteJwks,
+    at: &str,
+    errors: &mut ConfigErrors,
+) -> Option<DiscoveryTarget> {
+    if cluster.as_deref() == Some("") {
+        errors.add(format!("{at}.discoveryCluster"), "must not be empty");
+    }
+    let (authority, path) = split_uri(issuer)?;
+    Some(DiscoveryTarget {
+        cluster: cluster.unwrap_or_else(|| spec.cluster.clone()),
+        authority,
+        path: crate::discovery::document_path(&path),
     })
 }
 
@@ -240,7 +309,7 @@ fn fetch_timeout(timeout: Option<&str>, at: &str, errors: &mut ConfigErrors) -> 
 }
 
 /// `http(s)://authority/path?query` → (authority, path-and-query).
-pub(super) fn split_uri(uri: &str) -> Option<(String, String)> {
+pub fn split_uri(uri: &str) -> Option<(String, String)> {
     let rest = uri
         .strip_prefix("http://")
         .or_else(|| uri.strip_prefix("https://"))?;

@@ -35,6 +35,7 @@ pub(super) struct RawJwtRule {
     pub(super) timeout: Option<String>,
     pub(super) space_delimited_claims: Vec<String>,
     pub(super) presence: Option<Presence>,
+    pub(super) discovery_cluster: Option<String>,
     pub(super) jwks_cluster: Option<String>,
     pub(super) jwks_cache_seconds: Option<u64>,
     pub(super) from_headers: Option<Vec<RawFromHeader>>,
@@ -119,6 +120,7 @@ const RULE_FIELDS: &[&str] = &[
     "timeout",
     "spaceDelimitedClaims",
     "presence",
+    "discoveryCluster",
     "jwksCluster",
     "jwksCacheSeconds",
     "fromHeaders",
@@ -143,6 +145,7 @@ fn read_jwt_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawJwtRule
         space_delimited_claims: field(m, at, "spaceDelimitedClaims", e, strings)
             .unwrap_or_default(),
         presence: field(m, at, "presence", e, presence),
+        discovery_cluster: field(m, at, "discoveryCluster", e, string),
         jwks_cluster: field(m, at, "jwksCluster", e, string),
         jwks_cache_seconds: field(m, at, "jwksCacheSeconds", e, uint),
         from_headers: list(m, at, "fromHeaders", e, |v, at, e| {
