@@ -28,9 +28,7 @@ pub(super) fn jwt_rule(mut r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -
             errors.add(format!("{at}.audiences[{i}]"), "must not be empty");
         }
     }
-    let r_issuer = issuer.clone();
-    let discovery_cluster_given = r.discovery_cluster.is_some();
-    if discovery_cluster_given
+    if r.discovery_cluster.is_some()
         && (r.jwks.is_some() || r.jwks_uri.is_some() || r.jwks_uri_snake.is_some())
     {
         errors.add(
@@ -55,13 +53,14 @@ pub(super) fn jwt_rule(mut r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -
     };
     let keys = match (r.jwks, r.jwks_uri.or(r.jwks_uri_snake)) {
         _ if given.iter().filter(|g| **g).count() > 1 => None,
-        (None, None) => discovered(&r_issuer, at, r.jwks_cluster, r.jwks_cache_seconds, errors)
-            .map(|mut spec| {
+        (None, None) => {
+            discovered(&issuer, at, r.jwks_cluster, r.jwks_cache_seconds, errors).map(|mut spec| {
                 spec.discovery =
-                    discovery_target(&r_issuer, r.discovery_cluster.take(), &spec, at, errors);
+                    discovery_target(&issuer, r.discovery_cluster.take(), &spec, at, errors);
                 spec.timeout_ms = timeout_ms;
                 KeySource::Remote(spec)
-            }),
+            })
+        }
         (Some(doc), None) => {
             if r.jwks_cluster.is_some() {
                 errors.add(format!("{at}.jwksCluster"), "only used with jwksUri");
