@@ -1,7 +1,8 @@
 //! jwt-auth on a real Envoy: tokens of every algorithm signed by keys made
 //! here, claims seen by the upstream, spoofed output headers removed, remote
 //! JWKS served by an upstream that is stopped and restarted, key rotation,
-//! rules scoped to hosts, and audit mode (refusals counted, not enforced).
+//! rules scoped to hosts, audit mode (refusals counted, not enforced), and
+//! Istio's `jwks_uri`, `timeout` and `spaceDelimitedClaims`.
 
 use e2e::bench::scenarios::jwt_auth::{claims, Key, ISSUER};
 use e2e::{http, Envoy, EnvoyConfig, Upstream, UpstreamResponse, WasmFilter};
@@ -486,6 +487,149 @@ fn audit_mode_lets_a_bad_token_through_and_counts_it() -> anyhow::Result<()> {
     assert!(
         lines[1].ends_with("/api/orders with 401 (missing)"),
         "{lines:?}"
+    );
+    Ok(())
+}
+
+/// Istio's `jwtRules` fields on a real Envoy: `jwks_uri` with a `timeout`, a
+/// space-delimited `scope` claim as a header list; bad values refused by name.
+#[test]
+fn istio_jwks_uri_timeout_and_space_delimited_scope() -> anyhow::Result<()> {
+    let k = Key::generate("ES256", "k1")?;
+    let jwks = jwks_server(Arc::new(Mutex::new(json!({"keys": [k.jwk()?]}))))?;
+    let echo = Upstream::echo("svc")?;
+    let config = json!({"jwtRules": [{
+        "issuer": ISSUER, "jwks_uri": "http://jwks.local/keys", "jwksCluster": "jwks",
+        "timeout": "2s", "spaceDelimitedClaims": ["scope"],
+        "outputClaimToHeaders": [{"header": "x-scope", "claim": "scope"}]
+    }]});
+    let envoy = Envoy::start(
+        EnvoyConfig::new()
+            .filter(filter(&config))
+            .route_to(&echo)
+            .cluster("jwks", jwks.port()),
+    )?;
+    let mut c = claims("alice");
+    c["scope"] = json!("read write  admin");
+    let auth = bearer(&k.token(&c)?);
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()?["headers"]["x-scope"], "read,write,admin");
+
+    let bad = json!({"jwtRules": [
+        {"issuer": ISSUER, "jwksUri": "http://jwks.local/keys", "jwks_uri": "http://jwks.local/keys", "jwksCluster": "jwks"},
+        {"issuer": "b", "jwks_uri": "http://jwks.local/keys", "jwksCluster": "jwks", "timeout": "0.1ms"}
+    ]});
+    let refused = Envoy::start(
+        EnvoyConfig::new()
+            .filter(filter(&bad))
+            .route_to(&echo)
+            .cluster("jwks", jwks.port()),
+    )
+    .err()
+    .map(|e| format!("{e:#}"))
+    .unwrap_or_default();
+    for field in ["jwtRules[0]: only one of", "jwtRules[1].timeout"] {
+        assert!(refused.contains(field), "{field} not named in {refused}");
+    }
+    Ok(())
+}
+
+/// Two `presence: REQUIRED` rules (Istio's `requires_all`): an identity
+/// token in `authorization` and a scope token in `x-scope-token`; one
+/// missing → 401; both → 200 with both rules' claim headers.
+#[test]
+fn two_required_tokens_one_missing_is_401() -> anyhow::Result<()> {
+    let id = Key::generate("ES256", "id")?;
+    let scope = Key::generate("RS256", "scope")?;
+    let scope_issuer = "https://scope.example.com";
+    let config = json!({"jwtRules": [
+        {"issuer": ISSUER, "jwks": json!({"keys": [id.jwk()?]}).to_string(), "presence": "REQUIRED",
+         "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}]},
+        {"issuer": scope_issuer, "jwks": json!({"keys": [scope.jwk()?]}).to_string(), "presence": "REQUIRED",
+         "fromHeaders": [{"name": "x-scope-token"}], "spaceDelimitedClaims": ["scope"],
+         "outputClaimToHeaders": [{"header": "x-scope", "claim": "scope"}]}
+    ]});
+    let echo = Upstream::echo("svc")?;
+    let envoy = Envoy::start(EnvoyConfig::new().filter(filter(&config)).route_to(&echo))?;
+    let auth = bearer(&id.token(&claims("alice"))?);
+    let mut c = claims("alice");
+    c["iss"] = json!(scope_issuer);
+    c["scope"] = json!("read write");
+    let st = scope.token(&c)?;
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = http::get(&envoy.url("/api"), &[("x-scope-token", &st)])?;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = http::get(
+        &envoy.url("/api"),
+        &[("authorization", &auth), ("x-scope-token", &st)],
+    )?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let seen = &r.json()?["headers"];
+    assert_eq!(seen["x-jwt-sub"], "alice");
+    assert_eq!(seen["x-scope"], "read,write");
+    assert!(seen.get("x-scope-token").is_none() && seen.get("authorization").is_none());
+    Ok(())
+}
+
+/// OpenID Connect discovery: a rule with only `issuer` and `jwksCluster`
+/// reads `<issuer>/.well-known/openid-configuration` from a loopback issuer,
+/// then the JWKS it names (on another host, through `jwksCluster`, while
+/// `discoveryCluster` serves the issuer): a valid token passes. A document
+/// naming another issuer is refused: its keys are never loaded → 503.
+#[test]
+fn openid_connect_discovery_from_a_loopback_issuer() -> anyhow::Result<()> {
+    let k = Key::generate("ES256", "k1")?;
+    let jwks = jwks_server(Arc::new(Mutex::new(json!({"keys": [k.jwk()?]}))))?;
+    let served_issuer = Arc::new(Mutex::new(ISSUER.to_string()));
+    let doc_issuer = served_issuer.clone();
+    let issuer = Upstream::custom("issuer", move |req| {
+        assert_eq!(req.path, "/.well-known/openid-configuration");
+        let doc =
+            json!({"issuer": *doc_issuer.lock().unwrap(), "jwks_uri": "http://jwks.local/keys"});
+        UpstreamResponse::json(200, &doc)
+    })?;
+    let echo = Upstream::echo("svc")?;
+    let config = json!({"jwtRules": [{
+        "issuer": ISSUER, "jwksCluster": "jwks", "discoveryCluster": "issuer",
+        "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}]
+    }]});
+    let start = |config: &Value| {
+        Envoy::start(
+            EnvoyConfig::new()
+                .filter(filter(config))
+                .route_to(&echo)
+                .cluster("jwks", jwks.port())
+                .cluster("issuer", issuer.port()),
+        )
+    };
+    let envoy = start(&config)?;
+    let auth = bearer(&k.token(&claims("disco"))?);
+    let status = status_within(&envoy, &auth, 200, Duration::from_secs(10))?;
+    assert_eq!(status, 200);
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.json()?["headers"]["x-jwt-sub"], "disco");
+    drop(envoy);
+
+    *served_issuer.lock().unwrap() = "https://evil.example.com".into();
+    let envoy = start(&config)?;
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 503, "{}", r.body);
+    std::thread::sleep(Duration::from_secs(1));
+    let r = http::get(&envoy.url("/api"), &[("authorization", &auth)])?;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(
+        envoy
+            .stat("wasmcustom.jwt_auth.discovery.failure")
+            .unwrap_or(0)
+            >= 1
+    );
+    assert_eq!(
+        envoy
+            .stat("wasmcustom.jwt_auth.jwks_fetch.success")
+            .unwrap_or(0),
+        0
     );
     Ok(())
 }

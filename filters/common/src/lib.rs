@@ -4,6 +4,7 @@
 pub mod config_error;
 pub mod config_reader;
 pub mod cookies;
+pub mod duration;
 pub mod full_match_regex;
 pub mod header_map;
 pub mod host_match;

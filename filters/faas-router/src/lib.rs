@@ -2,7 +2,6 @@
 //! the proxy-wasm glue is compiled for wasm32 only.
 
 pub mod config;
-pub mod duration;
 mod full_match_regex;
 pub mod hosts;
 pub mod policy;

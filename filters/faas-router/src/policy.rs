@@ -14,8 +14,8 @@
 //! `retriable-status-codes`). As headers those are `x-envoy-retry-grpc-on`
 //! and `x-envoy-retriable-status-codes`.
 
-use crate::duration;
 use filters_common::config_reader::{field, object, string};
+use filters_common::duration;
 use filters_common::ConfigErrors;
 use serde_json::Value;
 use std::time::Duration;

@@ -1,11 +1,18 @@
 //! How a claim becomes a header value: dotted paths reach nested claims,
-//! arrays are joined with `,`, other non-strings are written as JSON.
+//! arrays are joined with `,`, other non-strings are written as JSON; a
+//! claim listed in `spaceDelimitedClaims` whose value is a string is read as
+//! the array of its space-separated values (OAuth `scope`, RFC 8693 §4.2).
 
 use serde_json::{Map, Value};
 
 /// The header value for the claim at `path`; `None` when the claim is absent
 /// or the value could not be sent safely as a header (control characters).
-pub fn header_value(claims: &Map<String, Value>, path: &[String]) -> Option<String> {
+/// `space_delimited`: whether the claim is one of `spaceDelimitedClaims`.
+pub fn header_value(
+    claims: &Map<String, Value>,
+    path: &[String],
+    space_delimited: bool,
+) -> Option<String> {
     let (first, rest) = path.split_first()?;
     let mut v = claims.get(first)?;
     for key in rest {
@@ -14,9 +21,16 @@ pub fn header_value(claims: &Map<String, Value>, path: &[String]) -> Option<Stri
     let text = match v {
         Value::Null => return None,
         Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
+        Value::String(s) if space_delimited => space_separated(s).collect::<Vec<_>>().join(","),
         other => scalar(other),
     };
     header_safe(&text).then_some(text)
+}
+
+/// The values of a space-delimited claim: runs of spaces separate, none is
+/// empty (Istio splits on spaces the same way).
+pub fn space_separated(s: &str) -> impl Iterator<Item = &str> {
+    s.split(' ').filter(|v| !v.is_empty())
 }
 
 fn scalar(v: &Value) -> String {
@@ -45,7 +59,9 @@ mod tests {
             "groups": ["a", "b", 3],
             "org": {"id": "o-1", "deep": {"x": 1.5}},
             "evil": "x\r\nset-cookie: y",
-            "nul": null
+            "nul": null,
+            "scope": "  read write\tx  admin ",
+            "evil_scope": "a b\r\nset-cookie: y"
         })
         .as_object()
         .unwrap()
@@ -54,7 +70,32 @@ mod tests {
 
     fn get(path: &str) -> Option<String> {
         let path: Vec<String> = path.split('.').map(String::from).collect();
-        header_value(&claims(), &path)
+        header_value(&claims(), &path, false)
+    }
+
+    fn split(path: &str) -> Option<String> {
+        let path: Vec<String> = path.split('.').map(String::from).collect();
+        header_value(&claims(), &path, true)
+    }
+
+    #[test]
+    fn space_delimited_strings_become_lists() {
+        assert_eq!(get("scope").as_deref(), Some("  read write\tx  admin "));
+        assert_eq!(split("scope").as_deref(), Some("read,write\tx,admin"));
+        // Arrays, numbers and nested values are unchanged.
+        assert_eq!(split("groups").as_deref(), Some("a,b,3"));
+        assert_eq!(split("n").as_deref(), Some("42"));
+        assert_eq!(split("org.id").as_deref(), Some("o-1"));
+        assert_eq!(split("evil_scope"), None);
+        assert_eq!(
+            header_value(
+                &json!({"s": "   "}).as_object().unwrap().clone(),
+                &["s".into()],
+                true
+            )
+            .as_deref(),
+            Some("")
+        );
     }
 
     #[test]

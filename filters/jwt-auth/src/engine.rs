@@ -3,7 +3,7 @@
 //! keys per rule and the remote JWKS state the glue drives.
 
 use crate::cache::{Entry, TokenCache};
-use crate::config::{Config, JwtRule, KeySource, Location, Mode, Requirement};
+use crate::config::{Config, JwtRule, KeySource, Location, Mode, Presence, Requirement};
 use crate::crypto::backend::Backend;
 use crate::extract::{self, Found, Removal, Request};
 use crate::jwks::{self, KeySet};
@@ -25,6 +25,8 @@ pub enum Metric {
     CacheMiss,
     JwksFetchSuccess,
     JwksFetchFailure,
+    /// An OpenID Connect discovery document was refused (or not fetched).
+    DiscoveryFailure,
 }
 
 impl Metric {
@@ -38,6 +40,7 @@ impl Metric {
             Metric::CacheMiss => "cache.miss".into(),
             Metric::JwksFetchSuccess => "jwks_fetch.success".into(),
             Metric::JwksFetchFailure => "jwks_fetch.failure".into(),
+            Metric::DiscoveryFailure => "discovery.failure".into(),
         }
     }
 
@@ -51,6 +54,7 @@ impl Metric {
             Metric::JwksFetchSuccess => 3 + Failure::ALL.len(),
             Metric::JwksFetchFailure => 4 + Failure::ALL.len(),
             Metric::Audit(f) => 5 + Failure::ALL.len() + failure_index(f),
+            Metric::DiscoveryFailure => 5 + 2 * Failure::ALL.len(),
         }
     }
 
@@ -64,6 +68,7 @@ impl Metric {
             Metric::JwksFetchFailure,
         ]);
         all.extend(Failure::ALL.iter().map(|f| Metric::Audit(*f)));
+        all.push(Metric::DiscoveryFailure);
         all
     }
 }
@@ -128,6 +133,10 @@ pub struct Engine {
     keys: Vec<RuleKeys>,
     cache: TokenCache,
     locations: Vec<Location>,
+    /// `presence: REQUIRED` rules, each with its own token locations; when
+    /// there are any, `optional_locations` are the other rules' locations.
+    required: Rc<[(usize, Vec<Location>)]>,
+    optional_locations: Vec<Location>,
     output_headers: Vec<String>,
     metrics: Vec<Metric>,
 }
@@ -169,8 +178,22 @@ impl Engine {
                 locations.push(l.clone());
             }
         }
+        let required: Vec<(usize, Vec<Location>)> = config
+            .jwt_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.presence == Presence::Required)
+            .map(|(i, r)| (i, r.locations.clone()))
+            .collect();
+        let optional_locations = locations
+            .iter()
+            .filter(|l| !required.iter().any(|(_, ls)| ls.contains(l)))
+            .cloned()
+            .collect();
         Engine {
             cache: TokenCache::new(config.cache_max_entries, config.cache_max_bytes),
+            required: required.into(),
+            optional_locations,
             output_headers: config.output_headers(),
             locations,
             keys,
@@ -283,6 +306,9 @@ impl Engine {
         if requirement == Requirement::None {
             return Decision::Continue(Vec::new());
         }
+        if !self.required.is_empty() {
+            return self.judge_all(req, requirement, now, may_wait);
+        }
         let found = match extract::find(req, &self.locations) {
             Ok(Some(found)) => found,
             Ok(None) if requirement == Requirement::AllowMissing => {
@@ -298,6 +324,80 @@ impl Engine {
             }
             Err(Refusal::Fail(f)) => self.deny(f, req),
             Err(Refusal::Wait { rule }) => Decision::Wait { rule },
+        }
+    }
+
+    /// With `presence: REQUIRED` rules (Istio's `requires_all`): each such
+    /// rule's token, from its own locations, must be present (unless the
+    /// requirement is `allow_missing`) and valid, and be that rule's token;
+    /// a token at the other rules' locations may be missing but, when
+    /// present, must be valid. Every valid token writes its claim headers.
+    fn judge_all(
+        &mut self,
+        req: &Request,
+        requirement: Requirement,
+        now: i64,
+        may_wait: bool,
+    ) -> Decision {
+        let mut out = Vec::new();
+        let mut verified = false;
+        let mut removed = Vec::new();
+        let required = Rc::clone(&self.required);
+        let optional = std::mem::take(&mut self.optional_locations);
+        let wanted = required
+            .iter()
+            .map(|(i, ls)| (Some(*i), ls.as_slice()))
+            .chain(std::iter::once((None, optional.as_slice())));
+        let mut refusal = None;
+        for (rule, locations) in wanted {
+            let found = match extract::find(req, locations) {
+                Ok(Some(found)) => found,
+                Ok(None) if rule.is_none() || requirement == Requirement::AllowMissing => continue,
+                Ok(None) => {
+                    refusal = Some(Refusal::Fail(Failure::Missing));
+                    break;
+                }
+                Err(f) => {
+                    refusal = Some(Refusal::Fail(f));
+                    break;
+                }
+            };
+            match self.verify(&found, now, may_wait) {
+                Ok(entry) if rule.is_some_and(|i| i != entry.rule) => {
+                    refusal = Some(Refusal::Fail(Failure::Issuer));
+                    break;
+                }
+                Ok(entry) => {
+                    verified = true;
+                    let outputs = self.outputs(req, &found, &entry);
+                    if outputs.iter().any(|m| matches!(m, Mutation::Remove(_))) {
+                        removed.push(found.location);
+                    }
+                    out.extend(
+                        outputs
+                            .into_iter()
+                            .filter(|m| !matches!(m, Mutation::Remove(_))),
+                    );
+                }
+                Err(r) => {
+                    refusal = Some(r);
+                    break;
+                }
+            }
+        }
+        self.optional_locations = optional;
+        match refusal {
+            Some(Refusal::Fail(f)) => self.deny(f, req),
+            Some(Refusal::Wait { rule }) => Decision::Wait { rule },
+            None => {
+                if verified {
+                    self.metrics.push(Metric::Allowed);
+                }
+                let removed: Vec<&Location> = removed.iter().collect();
+                let removals = extract::removals(req, &removed);
+                out.extend(removals.into_iter().map(Mutation::Remove));
+                Decision::Continue(out)
+            }
         }
     }
 
@@ -388,7 +488,8 @@ impl Engine {
             return out;
         };
         for ch in &rule.output_claim_to_headers {
-            if let Some(v) = crate::claims::header_value(&entry.claims, &ch.path) {
+            let split = ch.space_delimited;
+            if let Some(v) = crate::claims::header_value(&entry.claims, &ch.path, split) {
                 out.push(Mutation::SetHeader(ch.header.clone(), v));
             }
         }
@@ -416,15 +517,80 @@ impl Engine {
         due
     }
 
-    /// (cluster, authority, path) of rule `i`'s JWKS.
+    /// (cluster, authority, path) of rule `i`'s JWKS, or of its OpenID
+    /// Connect discovery document while the JWKS URI is not known.
     pub fn fetch_target(&self, i: usize) -> Option<(&str, &str, &str)> {
         let r = self.keys.get(i)?.remote.as_ref()?;
-        Some((&r.spec.cluster, &r.spec.authority, &r.spec.path))
+        match &r.spec.discovery {
+            Some(d) if r.discovering() => Some((&d.cluster, &d.authority, &d.path)),
+            _ => Some((&r.spec.cluster, &r.spec.authority, &r.spec.path)),
+        }
+    }
+
+    /// A discovery document just named rule `i`'s JWKS: requests waiting
+    /// for its keys keep waiting for the JWKS fetch.
+    pub fn keys_pending(&self, i: usize) -> bool {
+        self.keys
+            .get(i)
+            .and_then(|k| k.remote.as_ref())
+            .is_some_and(|r| r.just_discovered)
+    }
+
+    /// Rule `i`'s discovery document arrived (or not): its `jwks_uri` is
+    /// used only when it passes `discovery::jwks_target`; else the reason
+    /// is logged, counted, and discovery retried like a failed fetch.
+    fn discovery_done(&mut self, i: usize, now: i64, result: Result<&[u8], String>) -> Logs {
+        let issuer = self.rule(i).map(|r| r.issuer.clone()).unwrap_or_default();
+        let max = self.config.max_jwks_bytes;
+        let Some(remote) = self.keys.get_mut(i).and_then(|k| k.remote.as_mut()) else {
+            return Logs::new();
+        };
+        let from = remote
+            .spec
+            .discovery
+            .as_ref()
+            .map(|d| format!("http://{}{}", d.authority, d.path))
+            .unwrap_or_default();
+        match result.and_then(|body| crate::discovery::jwks_target(body, &issuer, max)) {
+            Ok((uri, authority, path)) => {
+                let line = format!("jwtRules[{i}] {issuer}: OpenID Connect discovery names {uri}");
+                remote.discovered(uri, authority, path);
+                vec![(false, line)]
+            }
+            Err(why) => {
+                remote.failed(now, false);
+                self.metrics.push(Metric::DiscoveryFailure);
+                vec![(
+                    true,
+                    format!(
+                        "jwtRules[{i}] {issuer}: OpenID Connect discovery document from {from} refused, its keys not used: {why}"
+                    ),
+                )]
+            }
+        }
+    }
+
+    /// How long one fetch of rule `i`'s JWKS may take (`timeout`), in ms.
+    pub fn fetch_timeout_ms(&self, i: usize) -> u64 {
+        self.keys
+            .get(i)
+            .and_then(|k| k.remote.as_ref())
+            .map_or(crate::config::DEFAULT_FETCH_TIMEOUT_MS, |r| {
+                r.spec.timeout_ms
+            })
     }
 
     /// A fetch of rule `i`'s JWKS ended: `Ok(body)` of a 200, or why not.
     /// A failed or malformed answer keeps the last good keys.
     pub fn fetch_done(&mut self, i: usize, now: i64, result: Result<&[u8], String>) -> Logs {
+        let discovering = self
+            .keys
+            .get(i)
+            .and_then(|k| k.remote.as_ref())
+            .is_some_and(Remote::discovering);
+        if discovering {
+            return self.discovery_done(i, now, result);
+        }
         let mut logs = Logs::new();
         let issuer = self.rule(i).map(|r| r.issuer.clone()).unwrap_or_default();
         let Some(rk) = self.keys.get_mut(i) else {

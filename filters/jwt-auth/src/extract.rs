@@ -156,5 +156,33 @@ pub fn removal(req: &Request, loc: &Location) -> Removal {
     }
 }
 
+/// The removals of tokens at several `locations` (REQUIRED rules' tokens):
+/// the query parameters from one path and the cookies from one `Cookie`
+/// value, so a later removal does not put back an earlier one.
+pub fn removals(req: &Request, locations: &[&Location]) -> Vec<Removal> {
+    let mut out = Vec::new();
+    let mut path: Option<String> = None;
+    let mut cookie: Option<Option<String>> = None;
+    for loc in locations {
+        match loc {
+            Location::Header { name, .. } => out.push(Removal::Header(name.clone())),
+            Location::Param(name) => {
+                let from = path.as_deref().unwrap_or(&req.path);
+                path = Some(query::remove_param(from, name));
+            }
+            Location::Cookie(name) => {
+                let from = match cookie {
+                    Some(c) => c,
+                    None => req.cookie_header(),
+                };
+                cookie = Some(from.and_then(|c| cookies::remove_cookie(&c, name)));
+            }
+        }
+    }
+    out.extend(path.map(Removal::Path));
+    out.extend(cookie.map(Removal::Cookie));
+    out
+}
+
 #[cfg(test)]
 mod tests;

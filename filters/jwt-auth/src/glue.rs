@@ -8,7 +8,6 @@ use crate::crypto::backend::{Backend, Family};
 use crate::crypto::self_test;
 use crate::engine::{Decision, Engine, Metric, Mutation};
 use crate::extract::{Removal, Request};
-use crate::remote::FETCH_TIMEOUT_MS;
 use filters_common::host::{
     install_panic_hook, read_configuration, set_request_header, unix_seconds, Counter, Gauge,
 };
@@ -180,6 +179,9 @@ fn finish_fetch(shared: &mut Shared, rule: usize, t: i64, result: Result<&[u8], 
         }
     }
     shared.count();
+    if shared.engine.as_ref().is_some_and(|e| e.keys_pending(rule)) {
+        return;
+    }
     let ids: Vec<u32> = shared
         .waiting
         .iter()
@@ -298,19 +300,14 @@ impl Root {
             let Some((cluster, authority, path)) = engine.fetch_target(rule) else {
                 continue;
             };
+            let timeout = Duration::from_millis(engine.fetch_timeout_ms(rule));
             let headers = vec![
                 (":method", "GET"),
                 (":path", path),
                 (":authority", authority),
                 ("accept", "application/json"),
             ];
-            match self.dispatch_http_call(
-                cluster,
-                headers,
-                None,
-                vec![],
-                Duration::from_millis(FETCH_TIMEOUT_MS),
-            ) {
+            match self.dispatch_http_call(cluster, headers, None, vec![], timeout) {
                 Ok(token) => started.push((token, rule)),
                 Err(status) => {
                     failed.push((rule, format!("dispatch to {cluster} failed: {status:?}")))

@@ -7,6 +7,7 @@ pub mod claims;
 pub mod config;
 pub mod crypto;
 pub mod der;
+pub mod discovery;
 pub mod engine;
 pub mod es256;
 pub mod extract;

@@ -10,13 +10,14 @@ pub const KID_REFETCH_SECONDS: i64 = 30;
 pub const RETRY_WITHOUT_KEYS_SECONDS: i64 = 5;
 /// Retry delay after a failed refresh while the last good keys are used.
 pub const RETRY_WITH_KEYS_SECONDS: i64 = 30;
-/// Timeout of one fetch.
-pub const FETCH_TIMEOUT_MS: u64 = 5_000;
 
 #[derive(Debug, Clone)]
 pub struct Remote {
     pub spec: RemoteJwks,
     pub in_flight: bool,
+    /// A discovery document just named the JWKS: its first fetch is wanted
+    /// and requests waiting for keys keep waiting for it.
+    pub just_discovered: bool,
     /// A waiting request asked for a fetch; the next tick starts it.
     wanted: bool,
     next_fetch: i64,
@@ -29,6 +30,7 @@ impl Remote {
         Remote {
             spec,
             in_flight: false,
+            just_discovered: false,
             wanted: false,
             next_fetch: now,
             last_kid_refetch: None,
@@ -44,6 +46,22 @@ impl Remote {
     pub fn start(&mut self) {
         self.in_flight = true;
         self.wanted = false;
+        self.just_discovered = false;
+    }
+
+    /// Whether the JWKS URI is still to be discovered.
+    pub fn discovering(&self) -> bool {
+        self.spec.discovery.is_some() && self.spec.path.is_empty()
+    }
+
+    /// The discovery document named the JWKS: fetch it on the next tick.
+    pub fn discovered(&mut self, uri: String, authority: String, path: String) {
+        self.spec.uri = uri;
+        self.spec.authority = authority;
+        self.spec.path = path;
+        self.in_flight = false;
+        self.wanted = true;
+        self.just_discovered = true;
     }
 
     pub fn succeeded(&mut self, now: i64) {
@@ -112,6 +130,8 @@ mod tests {
                 authority: "j".into(),
                 path: "/keys".into(),
                 cache_seconds: 600,
+                timeout_ms: 5_000,
+                discovery: None,
             },
             1000,
         )

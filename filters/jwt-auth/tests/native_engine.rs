@@ -358,7 +358,7 @@ fn metric_index_is_its_position_in_all() {
     for (i, m) in all.iter().enumerate() {
         assert_eq!(m.index(), i, "{m:?}");
     }
-    assert_eq!(all.len(), 27);
+    assert_eq!(all.len(), 28);
     let names: Vec<String> = all.iter().map(|m| m.name()).collect();
     assert!(names.contains(&"audit.signature".to_string()));
     assert!(names.contains(&"denied.signature".to_string()));

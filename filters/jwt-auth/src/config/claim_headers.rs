@@ -1,6 +1,7 @@
 //! How `outputClaimToHeaders` and `outputPayloadToHeader` are checked:
 //! lower-case header names that are neither hop-by-hop/framing headers nor
-//! one of the rule's token headers; claims as names or dotted paths.
+//! one of the rule's token headers; claims as names or dotted paths, and
+//! whether each is one of `spaceDelimitedClaims`.
 
 use super::model::ClaimHeader;
 use super::raw::RawClaimHeader;
@@ -11,6 +12,7 @@ use filters_common::ConfigErrors;
 pub(super) fn claim_headers(
     raw: Vec<RawClaimHeader>,
     token_headers: &[&str],
+    space_delimited: &[String],
     at: &str,
     errors: &mut ConfigErrors,
 ) -> Vec<ClaimHeader> {
@@ -26,6 +28,7 @@ pub(super) fn claim_headers(
             );
         }
         output_claim_to_headers.push(ClaimHeader {
+            space_delimited: space_delimited.contains(&c.claim),
             header: c.header,
             path,
         });

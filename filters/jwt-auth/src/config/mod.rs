@@ -18,14 +18,15 @@ mod tests;
 use filters_common::config_reader::limit;
 use filters_common::ConfigErrors;
 pub use model::{
-    ClaimHeader, Config, JwtRule, KeySource, Location, Mode, PathMatch, RemoteJwks, Requirement,
-    RequirementRule, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, DEFAULT_CLOCK_SKEW_SECONDS,
-    DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES,
-    DEFAULT_MAX_WAITING_REQUESTS, MAX_CACHE_BYTES, MAX_CACHE_ENTRIES, MAX_CLOCK_SKEW_SECONDS,
-    MAX_JWKS_CACHE_SECONDS, MAX_MAX_JWKS_BYTES, MAX_MAX_TOKEN_BYTES, MAX_MAX_WAITING_REQUESTS,
-    MIN_MAX_JWKS_BYTES,
+    ClaimHeader, Config, DiscoveryTarget, JwtRule, KeySource, Location, Mode, PathMatch, Presence,
+    RemoteJwks, Requirement, RequirementRule, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES,
+    DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JWKS_CACHE_SECONDS,
+    DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MAX_WAITING_REQUESTS, MAX_CACHE_BYTES,
+    MAX_CACHE_ENTRIES, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS, MAX_MAX_JWKS_BYTES,
+    MAX_MAX_TOKEN_BYTES, MAX_MAX_WAITING_REQUESTS, MIN_MAX_JWKS_BYTES,
 };
 use provider::jwt_rule;
+pub use provider::split_uri;
 use rules::requirement_rule;
 
 pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {

@@ -7,6 +7,8 @@ use filters_common::host_match::HostPattern;
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 /// Envoy's `remote_jwks.cache_duration` default (10 minutes).
 pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
+/// `jwtRules[].timeout` default: Istio's (and Envoy's `http_uri.timeout` as Istio sets it), 5 s.
+pub const DEFAULT_FETCH_TIMEOUT_MS: u64 = 5_000;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
 pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 /// A day: more would make `exp`/`nbf` meaningless.
@@ -36,6 +38,18 @@ pub enum Requirement {
     AllowMissing,
     /// Not checked.
     None,
+}
+
+/// `jwtRules[].presence` (Istio's): whether this rule's own token must be
+/// there wherever a token is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Any one rule's valid token satisfies a requirement (the default).
+    Optional,
+    /// This rule's token, from its own locations, must be present and valid
+    /// wherever a token is required, besides every other REQUIRED rule's
+    /// (Istio's `requires_all`); under `allow_missing` it may be missing.
+    Required,
 }
 
 /// What the filter does with a request it would refuse.
@@ -70,6 +84,9 @@ pub struct ClaimHeader {
     pub header: String,
     /// The dotted claim path, split.
     pub path: Vec<String>,
+    /// The claim is listed in `spaceDelimitedClaims`: a string value is
+    /// written as its space-separated values joined with `,`.
+    pub space_delimited: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +95,16 @@ pub enum KeySource {
     Remote(RemoteJwks),
 }
 
+/// Where an OpenID Connect discovery document is fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryTarget {
+    pub cluster: String,
+    pub authority: String,
+    pub path: String,
+}
+
+/// A remote JWKS: `uri`, `authority` and `path` are empty until `discovery`
+/// (a rule with neither `jwks` nor a URI) has named them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteJwks {
     pub uri: String,
@@ -85,6 +112,9 @@ pub struct RemoteJwks {
     pub authority: String,
     pub path: String,
     pub cache_seconds: u64,
+    /// `timeout`: how long one fetch may take, in milliseconds (≥ 1).
+    pub timeout_ms: u64,
+    pub discovery: Option<DiscoveryTarget>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +125,7 @@ pub struct JwtRule {
     pub locations: Vec<Location>,
     pub output_payload_to_header: Option<String>,
     pub output_claim_to_headers: Vec<ClaimHeader>,
+    pub presence: Presence,
     pub forward_original_token: bool,
     pub clock_skew_seconds: u64,
     pub require_expiration: bool,

@@ -1,18 +1,20 @@
 //! How one `jwtRules[i]` entry (a token provider) is checked and compiled:
 //! issuer, audiences, keys (inline JWKS or a remote one), where the token is
-//! looked for, clock skew. Its output headers: `claim_headers`.
+//! looked for, clock skew, the fetch timeout, space-delimited claims. Its output headers: `claim_headers`.
 
 use super::claim_headers::{check_output_header, claim_headers};
 use super::model::{
-    JwtRule, KeySource, Location, RemoteJwks, DEFAULT_CLOCK_SKEW_SECONDS,
-    DEFAULT_JWKS_CACHE_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
+    DiscoveryTarget, JwtRule, KeySource, Location, Presence, RemoteJwks,
+    DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JWKS_CACHE_SECONDS,
+    MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_CACHE_SECONDS,
 };
 use super::raw::{RawFromHeader, RawJwtRule};
 use crate::jwks;
+use filters_common::duration;
 use filters_common::http_token::{check_header_name, is_token};
 use filters_common::ConfigErrors;
 
-pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRule> {
+pub(super) fn jwt_rule(mut r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Option<JwtRule> {
     let before = errors.errors.len();
     let issuer = match r.issuer {
         Some(i) if !i.is_empty() => i,
@@ -26,17 +28,38 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
             errors.add(format!("{at}.audiences[{i}]"), "must not be empty");
         }
     }
-    let keys = match (r.jwks, r.jwks_uri) {
-        (Some(_), Some(_)) => {
-            errors.add(
-                format!("{at}.jwks"),
-                "give either jwks or jwksUri, not both",
-            );
-            None
-        }
+    if r.discovery_cluster.is_some()
+        && (r.jwks.is_some() || r.jwks_uri.is_some() || r.jwks_uri_snake.is_some())
+    {
+        errors.add(
+            format!("{at}.discoveryCluster"),
+            "only used with OpenID Connect discovery (neither jwks, jwksUri nor jwks_uri)",
+        );
+    }
+    let timeout_ms = fetch_timeout(r.timeout.as_deref(), at, errors);
+    let given = [
+        r.jwks.is_some(),
+        r.jwks_uri.is_some(),
+        r.jwks_uri_snake.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        // Istio's CEL rule on the whole rule: at most one of the three.
+        errors.add(at, "only one of jwks, jwksUri or jwks_uri can be set");
+    }
+    let uri_field = if r.jwks_uri.is_some() {
+        "jwksUri"
+    } else {
+        "jwks_uri"
+    };
+    let keys = match (r.jwks, r.jwks_uri.or(r.jwks_uri_snake)) {
+        _ if given.iter().filter(|g| **g).count() > 1 => None,
         (None, None) => {
-            errors.add(format!("{at}.jwks"), "one of jwks or jwksUri is required");
-            None
+            discovered(&issuer, at, r.jwks_cluster, r.jwks_cache_seconds, errors).map(|mut spec| {
+                spec.discovery =
+                    discovery_target(&issuer, r.discovery_cluster.take(), &spec, at, errors);
+                spec.timeout_ms = timeout_ms;
+                KeySource::Remote(spec)
+            })
         }
         (Some(doc), None) => {
             if r.jwks_cluster.is_some() {
@@ -51,8 +74,28 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
             }
             problems.is_empty().then_some(KeySource::Inline(set))
         }
-        (None, Some(uri)) => remote(at, uri, r.jwks_cluster, r.jwks_cache_seconds, errors),
+        (None, Some(uri)) => remote(
+            at,
+            uri_field,
+            uri,
+            r.jwks_cluster,
+            r.jwks_cache_seconds,
+            errors,
+        )
+        .map(|mut spec| {
+            spec.timeout_ms = timeout_ms;
+            KeySource::Remote(spec)
+        }),
+        (Some(_), Some(_)) => None,
     };
+    for (i, c) in r.space_delimited_claims.iter().enumerate() {
+        if c.is_empty() {
+            errors.add(
+                format!("{at}.spaceDelimitedClaims[{i}]"),
+                "must not be empty",
+            );
+        }
+    }
     let mut locations = Vec::new();
     let none_given =
         r.from_headers.is_none() && r.from_params.is_none() && r.from_cookies.is_none();
@@ -104,8 +147,13 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
             _ => None,
         })
         .collect();
-    let output_claim_to_headers =
-        claim_headers(r.output_claim_to_headers, &token_headers, at, errors);
+    let output_claim_to_headers = claim_headers(
+        r.output_claim_to_headers,
+        &token_headers,
+        &r.space_delimited_claims,
+        at,
+        errors,
+    );
     if let Some(h) = &r.output_payload_to_header {
         check_output_header(
             h,
@@ -131,6 +179,7 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
         locations,
         output_payload_to_header: r.output_payload_to_header,
         output_claim_to_headers,
+        presence: r.presence.unwrap_or(Presence::Optional),
         forward_original_token: r.forward_original_token,
         clock_skew_seconds,
         require_expiration: r.require_expiration.unwrap_or(true),
@@ -139,11 +188,12 @@ pub(super) fn jwt_rule(r: RawJwtRule, at: &str, errors: &mut ConfigErrors) -> Op
 
 fn remote(
     at: &str,
+    uri_field: &str,
     uri: String,
     cluster: Option<String>,
     cache_seconds: Option<u64>,
     errors: &mut ConfigErrors,
-) -> Option<KeySource> {
+) -> Option<RemoteJwks> {
     let cluster = match cluster {
         Some(c) if !c.is_empty() => Some(c),
         _ => {
@@ -164,22 +214,101 @@ fn remote(
     let parsed = split_uri(&uri);
     if parsed.is_none() {
         errors.add(
-            format!("{at}.jwksUri"),
+            format!("{at}.{uri_field}"),
             "must be an absolute http:// or https:// URI with a host",
         );
     }
     let (authority, path) = parsed?;
-    Some(KeySource::Remote(RemoteJwks {
+    Some(RemoteJwks {
         cluster: cluster?,
         uri,
         authority,
         path,
         cache_seconds,
-    }))
+        timeout_ms: DEFAULT_FETCH_TIMEOUT_MS,
+        discovery: None,
+    })
+}
+
+/// A rule with neither `jwks` nor a URI: OpenID Connect discovery from the
+/// issuer through `jwksCluster` (required then); the JWKS target is empty
+/// until the discovery document names it.
+fn discovered(
+    issuer: &str,
+    at: &str,
+    cluster: Option<String>,
+    cache_seconds: Option<u64>,
+    errors: &mut ConfigErrors,
+) -> Option<RemoteJwks> {
+    let issuer_ok = split_uri(issuer).is_some_and(|(_, p)| !p.contains('?'));
+    if !issuer.is_empty() && !issuer_ok {
+        errors.add(
+            format!("{at}.issuer"),
+            "must be an http:// or https:// URL without a query for OpenID Connect discovery (or give jwks or jwksUri)",
+        );
+    }
+    if cluster.as_deref().is_none_or(str::is_empty) {
+        errors.add(
+            format!("{at}.jwksCluster"),
+            "is required for OpenID Connect discovery (a rule with neither jwks, jwksUri nor jwks_uri)",
+        );
+        return None;
+    }
+    let spec = remote(
+        at,
+        "jwksUri",
+        "https://discovery.invalid/".into(),
+        cluster,
+        cache_seconds,
+        errors,
+    )?;
+    issuer_ok.then_some(RemoteJwks {
+        uri: String::new(),
+        authority: String::new(),
+        path: String::new(),
+        ..spec
+    })
+}
+
+fn discovery_target(
+    issuer: &str,
+    cluster: Option<String>,
+    spec: &RemoteJwks,
+    at: &str,
+    errors: &mut ConfigErrors,
+) -> Option<DiscoveryTarget> {
+    if cluster.as_deref() == Some("") {
+        errors.add(format!("{at}.discoveryCluster"), "must not be empty");
+    }
+    let (authority, path) = split_uri(issuer)?;
+    Some(DiscoveryTarget {
+        cluster: cluster.unwrap_or_else(|| spec.cluster.clone()),
+        authority,
+        path: crate::discovery::document_path(&path),
+    })
+}
+
+/// `timeout`: an Istio duration of at least 1 ms (whole milliseconds, as
+/// Envoy's call timeout takes them); absent = 5 s.
+fn fetch_timeout(timeout: Option<&str>, at: &str, errors: &mut ConfigErrors) -> u64 {
+    let Some(t) = timeout else {
+        return DEFAULT_FETCH_TIMEOUT_MS;
+    };
+    match duration::parse(t).map(|d| u64::try_from(d.as_millis())) {
+        Ok(Ok(ms)) if ms >= 1 => ms,
+        Ok(_) => {
+            errors.add(format!("{at}.timeout"), "must be at least 1ms");
+            DEFAULT_FETCH_TIMEOUT_MS
+        }
+        Err(why) => {
+            errors.add(format!("{at}.timeout"), why);
+            DEFAULT_FETCH_TIMEOUT_MS
+        }
+    }
 }
 
 /// `http(s)://authority/path?query` → (authority, path-and-query).
-pub(super) fn split_uri(uri: &str) -> Option<(String, String)> {
+pub fn split_uri(uri: &str) -> Option<(String, String)> {
     let rest = uri
         .strip_prefix("http://")
         .or_else(|| uri.strip_prefix("https://"))?;

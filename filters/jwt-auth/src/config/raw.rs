@@ -2,7 +2,7 @@
 //! plain structs, field by field (unknown fields, wrong types and missing
 //! required fields named). Nothing is checked beyond the shape here.
 
-use super::model::{Mode, Requirement};
+use super::model::{Mode, Presence, Requirement};
 use filters_common::config_reader::{
     boolean, document, field, list, object, required, string, strings, uint, Read,
 };
@@ -30,6 +30,12 @@ pub(super) struct RawJwtRule {
     pub(super) audiences: Vec<String>,
     pub(super) jwks: Option<String>,
     pub(super) jwks_uri: Option<String>,
+    /// Istio's snake_case spelling of `jwksUri`; at most one of the three.
+    pub(super) jwks_uri_snake: Option<String>,
+    pub(super) timeout: Option<String>,
+    pub(super) space_delimited_claims: Vec<String>,
+    pub(super) presence: Option<Presence>,
+    pub(super) discovery_cluster: Option<String>,
     pub(super) jwks_cluster: Option<String>,
     pub(super) jwks_cache_seconds: Option<u64>,
     pub(super) from_headers: Option<Vec<RawFromHeader>>,
@@ -110,6 +116,11 @@ const RULE_FIELDS: &[&str] = &[
     "audiences",
     "jwks",
     "jwksUri",
+    "jwks_uri",
+    "timeout",
+    "spaceDelimitedClaims",
+    "presence",
+    "discoveryCluster",
     "jwksCluster",
     "jwksCacheSeconds",
     "fromHeaders",
@@ -129,6 +140,12 @@ fn read_jwt_rule(v: &Value, at: &str, e: &mut ConfigErrors) -> Option<RawJwtRule
         audiences: field(m, at, "audiences", e, strings).unwrap_or_default(),
         jwks: field(m, at, "jwks", e, string),
         jwks_uri: field(m, at, "jwksUri", e, string),
+        jwks_uri_snake: field(m, at, "jwks_uri", e, string),
+        timeout: field(m, at, "timeout", e, string),
+        space_delimited_claims: field(m, at, "spaceDelimitedClaims", e, strings)
+            .unwrap_or_default(),
+        presence: field(m, at, "presence", e, presence),
+        discovery_cluster: field(m, at, "discoveryCluster", e, string),
         jwks_cluster: field(m, at, "jwksCluster", e, string),
         jwks_cache_seconds: field(m, at, "jwksCacheSeconds", e, uint),
         from_headers: list(m, at, "fromHeaders", e, |v, at, e| {
@@ -196,5 +213,13 @@ fn mode(v: &Value) -> Read<Mode> {
         Some("enforce") => Ok(Mode::Enforce),
         Some("audit") => Ok(Mode::Audit),
         _ => Err("must be one of enforce, audit"),
+    }
+}
+
+fn presence(v: &Value) -> Read<Presence> {
+    match v.as_str() {
+        Some("OPTIONAL") => Ok(Presence::Optional),
+        Some("REQUIRED") => Ok(Presence::Required),
+        _ => Err("must be one of OPTIONAL, REQUIRED"),
     }
 }

@@ -131,8 +131,9 @@ fn every_bad_field_is_named() {
             "jwtRules[1].jwksCluster",
             "jwtRules[1].jwksCacheSeconds",
             "jwtRules[1].jwksUri",
-            "jwtRules[2].jwks",
-            "jwtRules[3].jwks",
+            "jwtRules[2]",
+            "jwtRules[3].issuer",
+            "jwtRules[3].jwksCluster",
             "rules[0].match",
             "rules[1].match.regex",
             "maxTokenBytes",
@@ -476,4 +477,109 @@ fn token_cache_max_bytes_defaults_to_32_mib_and_is_bounded() {
         r#"{{"jwtRules":[{{"issuer":"c","jwks":"{JWKS}"}}],"tokenCache":{{"maxBytes":1073741825}}}}"#
     ));
     assert_eq!(got, vec!["tokenCache.maxBytes"]);
+}
+
+/// Istio's `jwtRules` fields: `jwks_uri`, `timeout`, `spaceDelimitedClaims`.
+#[test]
+fn istio_jwks_uri_timeout_and_space_delimited_claims() {
+    let c = ok(r#"{"jwtRules":[{
+        "issuer": "i",
+        "jwks_uri": "https://keys.example.com/jwks",
+        "jwksCluster": "keys",
+        "timeout": "1.5s",
+        "spaceDelimitedClaims": ["scope", "org.roles"],
+        "outputClaimToHeaders": [{"header": "x-scope", "claim": "scope"},
+                                 {"header": "x-roles", "claim": "org.roles"},
+                                 {"header": "x-sub", "claim": "sub"}]
+    }]}"#);
+    let r = &c.jwt_rules[0];
+    let KeySource::Remote(remote) = &r.keys else {
+        panic!("jwks_uri is a remote JWKS")
+    };
+    assert_eq!(remote.uri, "https://keys.example.com/jwks");
+    assert_eq!(remote.authority, "keys.example.com");
+    assert_eq!(remote.timeout_ms, 1500);
+    let split: Vec<bool> = r
+        .output_claim_to_headers
+        .iter()
+        .map(|h| h.space_delimited)
+        .collect();
+    assert_eq!(split, vec![true, true, false]);
+    // Defaults: 5 s, nothing split.
+    let c = ok(
+        r#"{"jwtRules":[{"issuer":"i","jwksUri":"http://k/j","jwksCluster":"k",
+        "outputClaimToHeaders":[{"header":"x-scope","claim":"scope"}]}]}"#,
+    );
+    let KeySource::Remote(remote) = &c.jwt_rules[0].keys else {
+        panic!("remote")
+    };
+    assert_eq!(remote.timeout_ms, DEFAULT_FETCH_TIMEOUT_MS);
+    assert!(!c.jwt_rules[0].output_claim_to_headers[0].space_delimited);
+    // 1 ms is the least; a timeout with an inline JWKS is accepted (Istio does).
+    let c = ok(
+        r#"{"jwtRules":[{"issuer":"i","jwks_uri":"http://k/j","jwksCluster":"k","timeout":"1ms"}]}"#,
+    );
+    let KeySource::Remote(remote) = &c.jwt_rules[0].keys else {
+        panic!("remote")
+    };
+    assert_eq!(remote.timeout_ms, 1);
+    ok(&format!(
+        r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","timeout":"2s"}}]}}"#
+    ));
+}
+
+#[test]
+fn istio_field_values_are_refused_by_name() {
+    // Wrong types are shape errors: they stop the value checks.
+    let got = fields(
+        r#"{"jwtRules":[
+          {"issuer":"a","jwks_uri":"http://k/j","jwksCluster":"k","timeout":5},
+          {"issuer":"b","jwks_uri":"http://k/j","jwksCluster":"k","spaceDelimitedClaims":"scope"},
+          {"issuer":"c","jwks_uri":"http://k/j","jwksCluster":"k","timeout":"0s"}
+        ]}"#,
+    );
+    assert_eq!(
+        got,
+        vec!["jwtRules[0].timeout", "jwtRules[1].spaceDelimitedClaims"]
+    );
+    for bad in [r#""required""#, r#""""#, "true"] {
+        let got = fields(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","presence":{bad}}}]}}"#
+        ));
+        assert_eq!(got, vec!["jwtRules[0].presence"], "{bad}");
+    }
+    for (given, want) in [
+        ("OPTIONAL", Presence::Optional),
+        ("REQUIRED", Presence::Required),
+    ] {
+        let c = ok(&format!(
+            r#"{{"jwtRules":[{{"issuer":"i","jwks":"{JWKS}","presence":"{given}"}}]}}"#
+        ));
+        assert_eq!(c.jwt_rules[0].presence, want);
+    }
+    let got = fields(
+        r#"{"jwtRules":[
+          {"issuer":"a","jwks":"{}","jwksUri":"http://k/j","jwks_uri":"http://k/j"},
+          {"issuer":"b","jwksUri":"http://k/j","jwks_uri":"http://k/j","jwksCluster":"k"},
+          {"issuer":"c","jwks_uri":"ftp://k/j","jwksCluster":"k","timeout":"0s"},
+          {"issuer":"d","jwks_uri":"http://k/j","jwksCluster":"k","timeout":"100us"},
+          {"issuer":"e","jwks_uri":"http://k/j","jwksCluster":"k","timeout":"-1s"},
+          {"issuer":"f","jwks_uri":"http://k/j","jwksCluster":"k","timeout":"5"},
+          {"issuer":"h","jwks_uri":"http://k/j","spaceDelimitedClaims":["scope",""]}
+        ]}"#,
+    );
+    assert_eq!(
+        got,
+        vec![
+            "jwtRules[0]",
+            "jwtRules[1]",
+            "jwtRules[2].timeout",
+            "jwtRules[2].jwks_uri",
+            "jwtRules[3].timeout",
+            "jwtRules[4].timeout",
+            "jwtRules[5].timeout",
+            "jwtRules[6].jwksCluster",
+            "jwtRules[6].spaceDelimitedClaims[1]",
+        ]
+    );
 }

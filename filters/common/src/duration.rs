@@ -1,6 +1,6 @@
 //! Istio's duration strings (`250ms`, `15s`, `1m`, `1.5s`, `1h30m`): the
 //! syntax of Go's `time.ParseDuration`, which Istio's VirtualService
-//! `timeout` and `retries.perTryTimeout` are read with. Like Istio's own
+//! `timeout`, `retries.perTryTimeout` and RequestAuthentication `jwtRules[].timeout` are read with. Like Istio's own
 //! validation (`ValidateDuration`: at least 1ms, whole milliseconds), only
 //! positive whole-millisecond durations are kept, since Envoy's headers carry
 //! milliseconds and `0` there would mean "no timeout".
