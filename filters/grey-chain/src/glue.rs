@@ -1,19 +1,11 @@
-//! proxy-wasm glue of grey-chain: reads the configuration, the node's labels
-//! and the listener direction, and hands the request headers and shared data
-//! to the plain modules. Nothing here decides anything.
+//! proxy-wasm glue of grey-chain: reads the configuration and runs `stage`
+//! on every request. Nothing here decides anything.
 
-use crate::config::{self, Config, Mode};
-use crate::direction::{self, Direction, Resolver};
-use crate::gateway::{self, Decision};
-use crate::headers::{Edits, Headers};
-use crate::sidecar::{self, Via};
-use crate::table::{self, Recorded, Store, Table};
-use filters_common::host::{read_configuration, set_request_header, unix_seconds, Counter, Gauge};
-use proxy_wasm::hostcalls;
+use crate::config;
+use crate::stage::State;
+use filters_common::host::read_configuration;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel, Status};
-use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
+use proxy_wasm::types::{Action, ContextType, LogLevel};
 use std::rc::Rc;
 
 proxy_wasm::main! {{
@@ -21,63 +13,6 @@ proxy_wasm::main! {{
     filters_common::host::install_panic_hook("grey-chain");
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { state: None }) });
 }}
-
-struct Metrics {
-    tagged_by_rule: Vec<Counter>,
-    trusted: Counter,
-    baseline: Counter,
-    spoof_removed: Counter,
-    recorded: Counter,
-    unkeyed: Counter,
-    kept: Counter,
-    by_correlation: Counter,
-    by_pod_label: Counter,
-    outbound_baseline: Counter,
-    unknown_direction: Counter,
-    direction_mismatch: Counter,
-    entries: Gauge,
-    expired: Counter,
-    evicted: Counter,
-    dropped_lanes: Counter,
-}
-
-impl Metrics {
-    fn define(cfg: &Config) -> Self {
-        let c = |name: &str| Counter::define(&format!("grey_chain.{name}"));
-        let rules = cfg.gateway.as_ref().map_or(&[][..], |g| &g.rules[..]);
-        Metrics {
-            tagged_by_rule: rules
-                .iter()
-                .enumerate()
-                .map(|(i, r)| c(&format!("gateway.tagged.{}.rule_{i}", r.lane)))
-                .collect(),
-            trusted: c("gateway.trusted"),
-            baseline: c("gateway.baseline"),
-            spoof_removed: c("gateway.spoofed_removed"),
-            recorded: c("sidecar.inbound.recorded"),
-            unkeyed: c("sidecar.inbound.no_trace_id"),
-            kept: c("sidecar.outbound.kept"),
-            by_correlation: c("sidecar.outbound.by_correlation"),
-            by_pod_label: c("sidecar.outbound.by_pod_label"),
-            outbound_baseline: c("sidecar.outbound.baseline"),
-            unknown_direction: c("sidecar.unknown_direction"),
-            direction_mismatch: c("sidecar.direction_mismatch"),
-            entries: Gauge::define("grey_chain.correlation.entries"),
-            expired: c("correlation.expired"),
-            evicted: c("correlation.evicted"),
-            dropped_lanes: c("dropped_lanes"),
-        }
-    }
-}
-
-struct State {
-    cfg: Config,
-    /// Per root context (one VM thread): no contention.
-    direction: RefCell<Resolver>,
-    table: Option<Table>,
-    pod_lane: Option<String>,
-    metrics: Metrics,
-}
 
 struct Root {
     state: Option<Rc<State>>,
@@ -90,36 +25,7 @@ impl RootContext for Root {
         let Some(cfg) = read_configuration("grey-chain", config::parse) else {
             return false;
         };
-        let table = cfg
-            .sidecar
-            .as_ref()
-            .map(|s| Table::new(s.correlation.max_entries, s.correlation.ttl_seconds));
-        let pod_lane = cfg.sidecar.as_ref().and_then(|s| {
-            let (key, _) = s.pod_label.as_ref()?;
-            let label = property(&["node", "metadata", "LABELS", key]);
-            sidecar::pod_lane(s, label.as_deref())
-        });
-        let metrics = Metrics::define(&cfg);
-        if let Some(store) = table.as_ref().map(|_| HostStore) {
-            metrics.entries.set(table::entries(&store));
-        }
-        let _ = hostcalls::log(
-            LogLevel::Info,
-            &format!(
-                "grey-chain: {:?} mode, lanes {:?}, pod lane {:?}",
-                cfg.mode, cfg.lanes, pod_lane
-            ),
-        );
-        let direction = RefCell::new(Resolver::new(
-            cfg.sidecar.as_ref().and_then(|s| s.direction),
-        ));
-        self.state = Some(Rc::new(State {
-            direction,
-            cfg,
-            table,
-            pod_lane,
-            metrics,
-        }));
+        self.state = Some(Rc::new(State::new(cfg)));
         true
     }
 
@@ -134,230 +40,17 @@ impl RootContext for Root {
     }
 }
 
-/// The request headers of the current stream, read with one host call (each
-/// call costs about a microsecond in Envoy's V8) when first needed and looked
-/// up in place (`filters_common::header_map`), with our own edits on top. Values
-/// are read as bytes: the SDK's `get_map` and `get_header_map_value` panic on
-/// a value that is not UTF-8 (which HTTP allows), killing the VM.
-#[derive(Default)]
-struct HostHeaders {
-    map: OnceCell<Vec<u8>>,
-    edits: Edits,
-}
-
-impl HostHeaders {
-    /// The value of `name`: `None` absent, `Some(None)` not UTF-8.
-    fn lookup(&self, name: &str) -> Option<Option<Cow<'_, str>>> {
-        let map = self
-            .map
-            .get_or_init(filters_common::host::request_header_map);
-        self.edits.lookup(map, name)
-    }
-}
-
-impl Headers for HostHeaders {
-    fn get(&self, name: &str) -> Option<String> {
-        self.lookup(name).flatten().map(Cow::into_owned)
-    }
-    fn unreadable(&self, name: &str) -> bool {
-        matches!(self.lookup(name), Some(None))
-    }
-    /// Every copy is replaced (`baggage` is read as all its copies joined, and
-    /// written back as one), also on hosts whose replace touches only the first.
-    fn set(&mut self, name: &str, value: &str) {
-        let present = self.lookup(name).is_some();
-        set_request_header(name, Some(value), present);
-        self.edits.record(name, Some(value));
-    }
-    fn remove(&mut self, name: &str) {
-        let present = self.lookup(name).is_some();
-        set_request_header(name, None, present);
-        self.edits.record(name, None);
-    }
-}
-
-/// This VM's shared data (one table per Envoy: see README).
-struct HostStore;
-
-impl Store for HostStore {
-    fn get(&self, key: &str) -> Option<(Vec<u8>, u32)> {
-        match hostcalls::get_shared_data(key) {
-            Ok((Some(value), cas)) => Some((value, cas.unwrap_or(0))),
-            _ => None,
-        }
-    }
-    fn set(&mut self, key: &str, value: &[u8], cas: u32) -> bool {
-        let cas = (cas != 0).then_some(cas);
-        match hostcalls::set_shared_data(key, Some(value), cas) {
-            Ok(()) => true,
-            Err(Status::CasMismatch) => false,
-            Err(status) => {
-                let _ = hostcalls::log(
-                    LogLevel::Debug,
-                    &format!("grey-chain: shared data write failed: {status:?}"),
-                );
-                false
-            }
-        }
-    }
-}
-
-/// A host property. Envoy 1.40 serves the xDS ones under `xds.` (checked on
-/// real Envoy: `xds.listener_direction`, `xds.node.metadata.LABELS.<key>`);
-/// older Envoys without the prefix.
-fn property(path: &[&str]) -> Option<Vec<u8>> {
-    let mut prefixed = vec!["xds"];
-    prefixed.extend_from_slice(path);
-    hostcalls::get_property(prefixed)
-        .ok()
-        .flatten()
-        .or_else(|| hostcalls::get_property(path.to_vec()).ok().flatten())
-}
-
-fn debug(message: &str) {
-    let _ = hostcalls::log(LogLevel::Debug, message);
-}
-
 struct Stream {
     state: Option<Rc<State>>,
-}
-
-impl Stream {
-    fn gateway(&self, s: &State) {
-        let Some(gw) = &s.cfg.gateway else {
-            return;
-        };
-        let out = gateway::on_request(&s.cfg, gw, &mut HostHeaders::default());
-        let m = &s.metrics;
-        match &out.decision {
-            Decision::Rule { index, .. } => {
-                if let Some(c) = m.tagged_by_rule.get(*index) {
-                    c.inc();
-                }
-            }
-            Decision::Trusted(_) => m.trusted.inc(),
-            Decision::Baseline => m.baseline.inc(),
-        }
-        if out.spoof_removed {
-            m.spoof_removed.inc();
-            debug("grey-chain: removed a client-sent lane");
-        }
-        if out.dropped {
-            m.dropped_lanes.inc();
-            debug("grey-chain: dropped an incoming lane not in `lanes`");
-        }
-    }
-
-    fn count_recorded(m: &Metrics, r: &Recorded) {
-        if r.written {
-            m.recorded.inc();
-        }
-        if r.evicted {
-            m.evicted.inc();
-        }
-        if r.replaced_expired {
-            m.expired.inc();
-        }
-        if let Some(n) = r.entries {
-            m.entries.set(n);
-        }
-    }
-
-    fn sidecar(&self, s: &State) {
-        let (Some(sc), Some(table)) = (&s.cfg.sidecar, &s.table) else {
-            return;
-        };
-        let m = &s.metrics;
-        let read = || direction::decode(property(&["listener_direction"]).as_deref());
-        let resolved = match s.direction.try_borrow_mut() {
-            Ok(mut r) => r.resolve(read),
-            Err(_) => direction::Resolved {
-                direction: read(),
-                contradicted: false,
-            },
-        };
-        if resolved.contradicted {
-            m.direction_mismatch.inc();
-            let _ = hostcalls::log(
-                LogLevel::Error,
-                &format!(
-                    "grey-chain: sidecar.direction is {:?} but this plugin also runs on a {:?} listener: \
-                     reading the listener direction on every request from now on",
-                    sc.direction.unwrap_or(Direction::Unknown),
-                    resolved.direction
-                ),
-            );
-        }
-        match resolved.direction {
-            Direction::Inbound => {
-                let out = sidecar::inbound(
-                    &s.cfg,
-                    sc,
-                    table,
-                    &mut HostStore,
-                    &mut HostHeaders::default(),
-                    unix_seconds,
-                );
-                if let Some(r) = &out.recorded {
-                    Self::count_recorded(m, r);
-                }
-                if out.unkeyed {
-                    m.unkeyed.inc();
-                    debug("grey-chain: inbound lane without a trace id: not remembered");
-                }
-                if out.dropped {
-                    m.dropped_lanes.inc();
-                    debug("grey-chain: dropped an inbound lane not in `lanes`");
-                }
-            }
-            Direction::Outbound => {
-                let out = sidecar::outbound(
-                    &s.cfg,
-                    sc,
-                    table,
-                    &HostStore,
-                    &mut HostHeaders::default(),
-                    unix_seconds,
-                    s.pod_lane.as_deref(),
-                );
-                match out.via {
-                    Via::Kept => m.kept.inc(),
-                    Via::Correlation => m.by_correlation.inc(),
-                    Via::PodLabel => m.by_pod_label.inc(),
-                    Via::Baseline => m.outbound_baseline.inc(),
-                }
-                if out.expired {
-                    m.expired.inc();
-                }
-                if out.dropped {
-                    m.dropped_lanes.inc();
-                    debug("grey-chain: dropped an outbound lane not in `lanes`");
-                }
-            }
-            Direction::Unknown => {
-                m.unknown_direction.inc();
-                debug("grey-chain: sidecar mode on a listener without traffic_direction: passed through");
-            }
-        }
-    }
 }
 
 impl Context for Stream {}
 
 impl HttpContext for Stream {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        let Some(s) = self.state.clone() else {
-            return Action::Continue;
-        };
-        // No `clear_route_cache` when headers changed: Envoy re-selects the
-        // route by itself after an ABI 0.2.1 module changes request headers
-        // (checked on Envoy 1.40 with the route resolved by an earlier filter:
-        // e2e `route_is_reselected_after_the_lane_is_set_without_clear_route_cache`),
-        // and the call would cost a host call per tagged request.
-        match s.cfg.mode {
-            Mode::Gateway => self.gateway(&s),
-            Mode::Sidecar => self.sidecar(&s),
+        match &self.state {
+            Some(s) => s.on_request(),
+            None => Action::Continue,
         }
-        Action::Continue
     }
 }

@@ -1,81 +1,23 @@
-//! proxy-wasm glue of jwt-auth: reads the request, asks the engine, applies
-//! the decision. The root context owns the engine (shared with the streams of
-//! its VM), fetches remote JWKS on its tick and resumes requests that waited
-//! for keys.
+//! proxy-wasm glue of jwt-auth: the root and stream contexts hand every
+//! callback to `stage::Filter` (the engine, the JWKS fetches, the requests
+//! waiting for keys).
 
 use crate::config;
-use crate::crypto::backend::{Backend, Family};
-use crate::crypto::self_test;
-use crate::engine::{Decision, Engine, Metric, Mutation};
-use crate::extract::{Removal, Request};
-use filters_common::host::{
-    install_panic_hook, read_configuration, set_request_header, unix_seconds, Counter, Gauge,
-};
-use proxy_wasm::hostcalls;
+use crate::stage::Filter;
+use filters_common::host::{install_panic_hook, read_configuration};
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel, MapType};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
-use std::time::Duration;
-
-/// How often the root looks for due JWKS fetches and stale waiters. Short,
-/// because a request waiting for keys waits for the next tick.
-const TICK: Duration = Duration::from_millis(200);
-/// A request never waits longer than this for keys.
-const MAX_WAIT_SECONDS: i64 = 10;
+use proxy_wasm::types::{Action, ContextType, LogLevel};
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
     install_panic_hook("jwt-auth");
     proxy_wasm::set_root_context(|id| -> Box<dyn RootContext> {
-        Box::new(Root { id, shared: Rc::new(RefCell::new(Shared::default())) })
+        Box::new(Root { filter: Filter::new(id, None) })
     });
 }}
 
-struct Waiter {
-    rule: usize,
-    since: i64,
-    request: Request,
-}
-
-#[derive(Default)]
-struct Shared {
-    engine: Option<Engine>,
-    /// In `Metric::all()` order.
-    counters: Vec<Counter>,
-    /// Streams paused until their rule's keys arrive, by context id.
-    waiting: BTreeMap<u32, Waiter>,
-    /// JWKS calls in flight: token → rule.
-    calls: HashMap<u32, usize>,
-    /// Chosen by the self-test at the first configuration of this VM.
-    backend: Option<Backend>,
-}
-
-impl Shared {
-    fn count(&mut self) {
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        for m in engine.drain_metrics() {
-            if let Some(c) = self.counters.get(m.index()) {
-                c.inc();
-            }
-        }
-    }
-}
-
-fn now() -> i64 {
-    i64::try_from(unix_seconds()).unwrap_or(i64::MAX)
-}
-
-fn log(level: LogLevel, msg: &str) {
-    let _ = hostcalls::log(level, &format!("jwt-auth: {msg}"));
-}
-
 struct Root {
-    id: u32,
-    shared: Rc<RefCell<Shared>>,
+    filter: Filter,
 }
 
 impl Context for Root {
@@ -86,189 +28,21 @@ impl Context for Root {
         body_size: usize,
         _: usize,
     ) {
-        let Ok(mut shared) = self.shared.try_borrow_mut() else {
-            return;
-        };
-        let Some(rule) = shared.calls.remove(&token) else {
-            return;
-        };
-        let result = if num_headers == 0 {
-            Err("no response (timeout or connection failure)".to_string())
-        } else {
-            // Bytes: the SDK's String getters panic on a value that is not UTF-8.
-            let status =
-                hostcalls::get_map_value_bytes(MapType::HttpCallResponseHeaders, ":status")
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
-            let max = shared.engine.as_ref().map_or(0, Engine::max_jwks_bytes);
-            if status == b"200" && body_size > max {
-                Err(format!(
-                    "JWKS of {body_size} bytes is over maxJwksBytes ({max}); not read"
-                ))
-            } else if status == b"200" {
-                let body = hostcalls::get_buffer(
-                    proxy_wasm::types::BufferType::HttpCallResponseBody,
-                    0,
-                    body_size,
-                )
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-                Ok(body)
-            } else {
-                Err(format!("HTTP status {}", String::from_utf8_lossy(&status)))
-            }
-        };
-        finish_fetch(
-            &mut shared,
-            rule,
-            now(),
-            result.as_deref().map_err(Clone::clone),
-        );
-        let _ = hostcalls::set_effective_context(self.id);
-    }
-}
-
-/// The environment variable (Istio `vmConfig.env`, Envoy
-/// `vm_config.environment_variables`) that can force the module's own code.
-const BACKEND_ENV: &str = "JWT_AUTH_CRYPTO_BACKEND";
-
-/// Runs the self-test against the host's `verify_signature` (or not, when
-/// `JWT_AUTH_CRYPTO_BACKEND=module`), logs the choice once at info and sets
-/// the gauge `jwt_auth.crypto.host` (1 when the host serves RSA).
-fn choose_backend() -> Backend {
-    let forced = std::env::var(BACKEND_ENV).ok();
-    let backend = match forced.as_deref() {
-        Some("module") => Backend::module(),
-        Some("auto") | Some("") | None => self_test::choose(host_verify_signature),
-        Some(other) => {
-            log(
-                LogLevel::Warn,
-                &format!("{BACKEND_ENV}={other:?} is neither \"auto\" nor \"module\"; using auto"),
-            );
-            self_test::choose(host_verify_signature)
-        }
-    };
-    let why = if forced.as_deref() == Some("module") {
-        format!(" ({BACKEND_ENV}=module)")
-    } else {
-        String::new()
-    };
-    log(
-        LogLevel::Info,
-        &format!("crypto backend: {}{why}", backend.describe()),
-    );
-    Gauge::define("jwt_auth.crypto.host").set(u64::from(backend.serves(Family::Rsa)));
-    backend
-}
-
-/// Envoy's `verify_signature` foreign function; `None` when the host has
-/// none or the call fails.
-fn host_verify_signature(arguments: &[u8]) -> Option<Vec<u8>> {
-    hostcalls::call_foreign_function("verify_signature", Some(arguments))
-        .ok()
-        .flatten()
-}
-
-/// Records the end of a JWKS fetch and answers the streams that waited for it.
-fn finish_fetch(shared: &mut Shared, rule: usize, t: i64, result: Result<&[u8], String>) {
-    if let Some(engine) = shared.engine.as_mut() {
-        for (warn, line) in engine.fetch_done(rule, t, result) {
-            log(if warn { LogLevel::Warn } else { LogLevel::Info }, &line);
-        }
-    }
-    shared.count();
-    if shared.engine.as_ref().is_some_and(|e| e.keys_pending(rule)) {
-        return;
-    }
-    let ids: Vec<u32> = shared
-        .waiting
-        .iter()
-        .filter(|(_, w)| w.rule == rule)
-        .map(|(id, _)| *id)
-        .collect();
-    resume(shared, &ids, t);
-}
-
-/// Decides again, without waiting, for streams that waited for keys.
-fn resume(shared: &mut Shared, ids: &[u32], t: i64) {
-    for id in ids {
-        let Some(w) = shared.waiting.remove(id) else {
-            continue;
-        };
-        if hostcalls::set_effective_context(*id).is_err() {
-            continue;
-        }
-        let Some(engine) = shared.engine.as_mut() else {
-            continue;
-        };
-        let decision = engine.decide(&w.request, t, false);
-        let action = apply(decision, &w.request, engine.output_headers());
-        shared.count();
-        if action == Action::Continue {
-            let _ = hostcalls::resume_http_request();
-        }
+        self.filter
+            .on_http_call_response(token, num_headers, body_size);
     }
 }
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
-        let Some(config) = read_configuration("jwt-auth", config::parse) else {
-            return false;
-        };
-        let Ok(mut shared) = self.shared.try_borrow_mut() else {
-            return false;
-        };
-        if shared.counters.is_empty() {
-            shared.counters = Metric::all()
-                .into_iter()
-                .map(|m| Counter::define(&format!("jwt_auth.{}", m.name())))
-                .collect();
+        match read_configuration("jwt-auth", config::parse) {
+            Some(config) => self.filter.configure(config),
+            None => false,
         }
-        let backend = *shared.backend.get_or_insert_with(choose_backend);
-        let rules = config.jwt_rules.len();
-        let mode = config.mode.name();
-        let t = now();
-        let mut engine = Engine::new(config, t);
-        match engine.use_backend(backend) {
-            Ok(lines) => lines.iter().for_each(|(_, l)| log(LogLevel::Info, l)),
-            Err(e) => {
-                log(LogLevel::Error, &format!("configuration refused: {e}"));
-                return false;
-            }
-        }
-        shared.engine = Some(engine);
-        shared.calls.clear();
-        // The old fetches are dropped with the old engine: every request that
-        // waited for them is answered now, by the new configuration.
-        let waiting: Vec<u32> = shared.waiting.keys().copied().collect();
-        resume(&mut shared, &waiting, t);
-        let _ = hostcalls::set_effective_context(self.id);
-        log(
-            LogLevel::Info,
-            &format!("configured with {rules} JWT rule(s), mode {mode}"),
-        );
-        drop(shared);
-        let _ = hostcalls::set_tick_period(TICK);
-        self.fetch_due();
-        true
     }
 
     fn on_tick(&mut self) {
-        self.fetch_due();
-        let Ok(mut shared) = self.shared.try_borrow_mut() else {
-            return;
-        };
-        let t = now();
-        let stale: Vec<u32> = shared
-            .waiting
-            .iter()
-            .filter(|(_, w)| t - w.since > MAX_WAIT_SECONDS)
-            .map(|(id, _)| *id)
-            .collect();
-        resume(&mut shared, &stale, t);
-        let _ = hostcalls::set_effective_context(self.id);
+        self.filter.on_tick();
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -278,192 +52,25 @@ impl RootContext for Root {
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
         Some(Box::new(Stream {
             id: context_id,
-            shared: self.shared.clone(),
+            filter: self.filter.clone(),
         }))
-    }
-}
-
-impl Root {
-    /// Starts every due JWKS fetch from the root context, so a fetch
-    /// outlives the request that asked for it.
-    fn fetch_due(&mut self) {
-        let Ok(mut shared) = self.shared.try_borrow_mut() else {
-            return;
-        };
-        let t = now();
-        let Some(engine) = shared.engine.as_mut() else {
-            return;
-        };
-        let mut started = Vec::new();
-        let mut failed = Vec::new();
-        for rule in engine.due_fetches(t) {
-            let Some((cluster, authority, path)) = engine.fetch_target(rule) else {
-                continue;
-            };
-            let timeout = Duration::from_millis(engine.fetch_timeout_ms(rule));
-            let headers = vec![
-                (":method", "GET"),
-                (":path", path),
-                (":authority", authority),
-                ("accept", "application/json"),
-            ];
-            match self.dispatch_http_call(cluster, headers, None, vec![], timeout) {
-                Ok(token) => started.push((token, rule)),
-                Err(status) => {
-                    failed.push((rule, format!("dispatch to {cluster} failed: {status:?}")))
-                }
-            }
-        }
-        shared.calls.extend(started);
-        for (rule, why) in failed {
-            finish_fetch(&mut shared, rule, t, Err(why));
-            let _ = hostcalls::set_effective_context(self.id);
-        }
-        shared.count();
     }
 }
 
 struct Stream {
     id: u32,
-    shared: Rc<RefCell<Shared>>,
+    filter: Filter,
 }
 
 impl Context for Stream {
     fn on_done(&mut self) -> bool {
-        if let Ok(mut shared) = self.shared.try_borrow_mut() {
-            shared.waiting.remove(&self.id);
-        }
+        self.filter.on_done(self.id);
         true
     }
 }
 
 impl HttpContext for Stream {
     fn on_http_request_headers(&mut self, _: usize, _: bool) -> Action {
-        let Ok(mut shared) = self.shared.try_borrow_mut() else {
-            return deny_unavailable();
-        };
-        let waiting = shared.waiting.len();
-        let Some(engine) = shared.engine.as_mut() else {
-            return deny_unavailable();
-        };
-        let request = read_request();
-        let t = now();
-        let decision = engine.decide(&request, t, true);
-        if let Decision::Wait { rule } = decision {
-            if waiting >= engine.max_waiting_requests() {
-                let refusal = engine.busy(&request);
-                let action = apply(refusal, &request, engine.output_headers());
-                shared.count();
-                return action;
-            }
-            shared.count();
-            shared.waiting.insert(
-                self.id,
-                Waiter {
-                    rule,
-                    since: t,
-                    request,
-                },
-            );
-            return Action::Pause;
-        }
-        let action = apply(decision, &request, engine.output_headers());
-        shared.count();
-        action
+        self.filter.on_request(self.id)
     }
-}
-
-/// Reads the request headers as bytes: the SDK's `get_map` panics (and the
-/// VM dies) on a value that is not UTF-8, which any client can send. Such a
-/// value is only noted by name; the engine refuses it where a token is read.
-fn read_request() -> Request {
-    let mut req = Request::default();
-    for (name, value) in hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default() {
-        let value = match String::from_utf8(value) {
-            Ok(v) => v,
-            Err(_) => {
-                req.non_utf8.push(name);
-                continue;
-            }
-        };
-        match name.as_str() {
-            ":method" => req.method = value,
-            ":scheme" => req.scheme = value,
-            ":authority" => req.authority = value,
-            ":path" => req.path = value,
-            _ => req.headers.push((name, value)),
-        }
-    }
-    req
-}
-
-/// Applies a decision to the effective stream, whose headers are `req`'s
-/// (the filter chain waits on this filter, so nothing changed them since).
-/// Client copies of the output headers are removed from every request, every
-/// copy; a header the filter sets is then added, so exactly one copy leaves
-/// also on hosts whose replace touches only the first copy. A header absent
-/// from `req` costs no removal. An audited refusal passes as a `Continue`
-/// without changes, after its log line.
-fn apply(decision: Decision, req: &Request, output_headers: &[String]) -> Action {
-    let present = |name: &str| {
-        req.headers.iter().any(|(n, _)| n == name) || req.non_utf8.iter().any(|n| n == name)
-    };
-    match decision {
-        Decision::Continue(mutations) => {
-            for name in output_headers {
-                if present(name) {
-                    set_request_header(name, None, true);
-                }
-            }
-            for (i, m) in mutations.iter().enumerate() {
-                let (name, value) = target(m);
-                // Output headers are gone now, unless an earlier mutation wrote one.
-                let may_exist = mutations.iter().take(i).any(|e| target(e).0 == name)
-                    || (!output_headers.iter().any(|o| o == name) && present(name));
-                set_request_header(name, value, may_exist);
-            }
-            // No `clear_route_cache`: Envoy re-selects the route by itself after
-            // an ABI 0.2.1 module changes request headers (filters/common/src/host.rs).
-            Action::Continue
-        }
-        Decision::Deny(d) => {
-            for name in output_headers {
-                if present(name) {
-                    set_request_header(name, None, true);
-                }
-            }
-            let headers: Vec<(&str, &str)> = d
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .collect();
-            let _ = hostcalls::send_http_response(d.status, headers, Some(d.body.as_bytes()));
-            Action::Pause
-        }
-        Decision::Audit { log: line, .. } => {
-            log(LogLevel::Info, &line);
-            apply(Decision::Continue(Vec::new()), req, output_headers)
-        }
-        Decision::Wait { .. } => deny_unavailable(),
-    }
-}
-
-/// The header a mutation writes, and its new value (`None`: removed).
-fn target(m: &Mutation) -> (&str, Option<&str>) {
-    match m {
-        Mutation::SetHeader(n, v) => (n, Some(v)),
-        Mutation::Remove(Removal::Header(n)) => (n, None),
-        Mutation::Remove(Removal::Path(p)) => (":path", Some(p)),
-        // The cookies left, as one `Cookie` header in place of all of them.
-        Mutation::Remove(Removal::Cookie(c)) => ("cookie", c.as_deref()),
-    }
-}
-
-fn deny_unavailable() -> Action {
-    let _ = hostcalls::send_http_response(
-        503,
-        vec![("content-type", "application/json")],
-        Some(br#"{"error":"service_unavailable","reason":"not_configured"}"#),
-    );
-    Action::Pause
 }

@@ -1,5 +1,6 @@
 //! jwt-auth filter. Plain logic lives in modules that know nothing of proxy-wasm;
-//! the proxy-wasm glue is compiled for wasm32 only.
+//! the proxy-wasm glue is compiled for wasm32 only, and only with the
+//! default feature `glue` (which exports the module's proxy-wasm entry points).
 
 pub mod b64;
 pub mod cache;
@@ -20,5 +21,9 @@ pub mod response;
 pub mod rsa;
 pub mod verify;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "glue"))]
 mod glue;
+/// The filter on a proxy-wasm host, called by `glue` and by the combined
+/// kfaas-gateway module (which depends on this crate without `glue`).
+#[cfg(target_arch = "wasm32")]
+pub mod stage;

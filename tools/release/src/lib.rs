@@ -16,11 +16,13 @@ pub mod schema;
 pub mod traffic_extension;
 pub mod validate;
 
-/// The filters shipped as images: (image name, wasm module name in dist/).
-pub const FILTERS: [(&str, &str); 3] = [
+/// The filters shipped as images: (image name, wasm module name in dist/). `kfaas-gateway`
+/// is the three kfaas-gateway filters in one module (filters/kfaas-gateway).
+pub const FILTERS: [(&str, &str); 4] = [
     ("jwt-auth", "jwt_auth"),
     ("faas-router", "faas_router"),
     ("grey-chain", "grey_chain"),
+    ("kfaas-gateway", "kfaas_gateway"),
 ];
 
 /// The wasm module in dist/ that an image name stands for.

@@ -262,3 +262,55 @@ fn the_audit_component_validates_with_every_overlay() {
         assert!(found.is_empty(), "{}: {found:#?}", overlay.display());
     }
 }
+
+/// The kfaas-gateway-combined component on every overlay: the kfaas gateway's three plugins
+/// become one, configured with exactly the overlay's three configurations (its patches
+/// included), pinned to the built kfaas-gateway image, valid like the rest.
+#[test]
+fn the_combined_component_validates_with_every_overlay() {
+    let schemas = release::schema::Schemas::load_all(&locate::crd_bundles().unwrap()).unwrap();
+    let root = locate::workspace_root().join("wasmplugins");
+    let kubectl = locate::kubectl().unwrap();
+    let digests = validate::built_digests(&locate::dist_dir()).unwrap();
+    let component = root.join("components/kfaas-gateway-combined");
+    for overlay in locate::overlays().unwrap() {
+        let alone = render::documents(&render::kustomize(&kubectl, &overlay).unwrap()).unwrap();
+        let text = render::kustomize_with(&kubectl, &overlay, &[&component]).unwrap();
+        let docs = render::documents(&text).unwrap();
+        let kfaas: Vec<&Value> = docs
+            .iter()
+            .filter(|d| d["kind"] == "WasmPlugin" && d["metadata"]["namespace"] == "kfaas-system")
+            .collect();
+        assert_eq!(
+            kfaas.len(),
+            1,
+            "{}: one plugin on the kfaas gateway",
+            overlay.display()
+        );
+        let combined = kfaas[0];
+        assert_eq!(combined["spec"]["phase"], "AUTHN");
+        let config = |name: &str| {
+            alone
+                .iter()
+                .find(|d| {
+                    d["metadata"]["namespace"] == "kfaas-system" && d["metadata"]["name"] == name
+                })
+                .map(|d| d["spec"]["pluginConfig"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            combined["spec"]["pluginConfig"],
+            json!({"jwtAuth": config("jwt-auth"), "greyChain": config("grey-chain-gateway"),
+                   "faasRouter": config("faas-router")}),
+            "{}",
+            overlay.display()
+        );
+        let mut found: Vec<String> = validate::check_resources(&docs, &schemas)
+            .iter()
+            .chain(&validate::check_digests(&docs, &digests))
+            .map(Problem::to_string)
+            .collect();
+        found.extend(problems(&docs));
+        assert!(found.is_empty(), "{}: {found:#?}", overlay.display());
+    }
+}

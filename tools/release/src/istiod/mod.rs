@@ -21,6 +21,7 @@
 
 pub mod attach;
 pub mod check;
+pub mod combined;
 pub mod gateway_api;
 pub mod routes;
 pub mod topology;
@@ -77,7 +78,7 @@ pub struct Mesh {
 impl Mesh {
     /// The modelled install with the rendered overlay `rendered` applied.
     pub fn build(rendered: &[Value]) -> anyhow::Result<Mesh> {
-        let plugins: Vec<Value> = rendered.iter().map(as_wasm_plugin).collect();
+        let plugins = combined::as_stages(rendered.iter().map(as_wasm_plugin).collect());
         let rendered = gateway_api::as_istio(&plugins);
         let rendered = rendered.as_slice();
         let mut docs = rendered.to_vec();
