@@ -3,19 +3,11 @@
 //! exactly the rule's issuer and whose `jwks_uri` is an http(s) URI. The
 //! answer is the JWKS target, or the reason the document is refused.
 
-use crate::config::split_uri;
+use crate::uri::split_uri;
 use serde_json::Value;
 
 /// Where the JWKS is: (URI, authority, path-and-query).
 pub type JwksTarget = (String, String, String);
-
-/// The discovery document URL's path for `issuer`'s path part.
-pub fn document_path(issuer_path: &str) -> String {
-    format!(
-        "{}/.well-known/openid-configuration",
-        issuer_path.trim_end_matches('/')
-    )
-}
 
 /// Checks a fetched discovery document (at most `max` bytes) for `issuer`.
 pub fn jwks_target(body: &[u8], issuer: &str, max: usize) -> Result<JwksTarget, String> {
@@ -45,6 +37,7 @@ pub fn jwks_target(body: &[u8], issuer: &str, max: usize) -> Result<JwksTarget, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uri::document_path;
 
     const ISS: &str = "https://auth.example.com/realms/a";
 

@@ -19,6 +19,7 @@ pub mod remote;
 pub mod requirement;
 pub mod response;
 pub mod rsa;
+pub mod uri;
 pub mod verify;
 
 #[cfg(all(target_arch = "wasm32", feature = "glue"))]

@@ -26,7 +26,6 @@ pub use model::{
     MAX_MAX_TOKEN_BYTES, MAX_MAX_WAITING_REQUESTS, MIN_MAX_JWKS_BYTES,
 };
 use provider::jwt_rule;
-pub use provider::split_uri;
 use rules::requirement_rule;
 
 pub fn parse(json: &[u8]) -> Result<Config, ConfigErrors> {

@@ -10,6 +10,7 @@ use super::model::{
 };
 use super::raw::{RawFromHeader, RawJwtRule};
 use crate::jwks;
+use crate::uri::{document_path, split_uri};
 use filters_common::duration;
 use filters_common::http_token::{check_header_name, is_token};
 use filters_common::ConfigErrors;
@@ -284,7 +285,7 @@ fn discovery_target(
     Some(DiscoveryTarget {
         cluster: cluster.unwrap_or_else(|| spec.cluster.clone()),
         authority,
-        path: crate::discovery::document_path(&path),
+        path: document_path(&path),
     })
 }
 
@@ -305,26 +306,4 @@ fn fetch_timeout(timeout: Option<&str>, at: &str, errors: &mut ConfigErrors) -> 
             DEFAULT_FETCH_TIMEOUT_MS
         }
     }
-}
-
-/// `http(s)://authority/path?query` → (authority, path-and-query).
-pub fn split_uri(uri: &str) -> Option<(String, String)> {
-    let rest = uri
-        .strip_prefix("http://")
-        .or_else(|| uri.strip_prefix("https://"))?;
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) => (rest.get(..i)?, rest.get(i..)?),
-        None => (rest, "/"),
-    };
-    let path = if path.starts_with('?') {
-        format!("/{path}")
-    } else {
-        path.to_string()
-    };
-    let valid = !authority.is_empty()
-        && !authority.contains('@')
-        && authority.bytes().all(|b| b.is_ascii_graphic())
-        && !path.contains('#')
-        && path.bytes().all(|b| b.is_ascii_graphic());
-    valid.then(|| (authority.to_string(), path))
 }

@@ -1,5 +1,5 @@
-use super::provider::split_uri;
 use super::*;
+use crate::uri::split_uri;
 use filters_common::host_match::HostPattern;
 
 const JWKS: &str = r#"{\"keys\":[{\"kty\":\"oct\",\"k\":\"YS0zMi1ieXRlLWhtYWMtc2VjcmV0LWZvci10ZXN0cyE\",\"alg\":\"HS256\"}]}"#;

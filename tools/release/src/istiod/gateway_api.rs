@@ -19,13 +19,12 @@
 //! Not modelled: filters, `sectionName`/`port` on parentRefs, query and method matches,
 //! GRPCRoute, listener `allowedRoutes`.
 
+use super::topology::GATEWAY_NAME_LABEL;
 use crate::problem::Problem;
 use crate::render::resource_name;
 use serde_json::{json, Value};
 
 pub const GROUP: &str = "gateway.networking.k8s.io";
-/// The label istiod puts on the pods of a Gateway it deploys.
-pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
 /// Where a backend that no ReferenceGrant allows goes in the model.
 pub const REFUSED_BACKEND: &str = "refused-backend.invalid";
 

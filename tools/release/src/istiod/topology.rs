@@ -12,6 +12,8 @@ pub type Labels = BTreeMap<String, String>;
 
 /// Istio's root namespace: a WasmPlugin here applies to matching pods of every namespace.
 pub const ROOT_NAMESPACE: &str = "istio-system";
+/// The label istiod puts on the pods of a Gateway it deploys.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
 /// Knative's local gateway Service (≥ 0.19), what the kfaas gateway sends routed calls to.
 pub const KNATIVE_LOCAL_GATEWAY: &str = "knative-local-gateway.istio-system.svc.cluster.local";
 /// Knative's own Gateways as net-istio creates them (vendored reference copy).
@@ -108,7 +110,7 @@ pub fn pods() -> Vec<Pod> {
             labels: labels(&[
                 ("istio", "kfaas-gateway"),
                 ("app", "kfaas-gateway"),
-                (super::gateway_api::GATEWAY_NAME_LABEL, "kfaas-gateway"),
+                (GATEWAY_NAME_LABEL, "kfaas-gateway"),
             ]),
             kind: ProxyKind::Gateway,
             sidecar_listeners: Vec::new(),
