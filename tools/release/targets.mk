@@ -2,8 +2,11 @@
 # pushing to a registry, and the docker compose lane. Included from the Makefile.
 #
 #   make manifests                 write the digests of the built images into wasmplugins/overlays,
-#                                  then each overlay's TrafficExtension flavour (wasmplugins/traffic-extensions)
-#   make manifests-check           render every overlay, validate (Istio schemas, filter configs, digests)
+#                                  the kfaas gateway's proxy.istio.io/config annotation (from
+#                                  wasmplugins/observability/istio-values.yaml), then each overlay's
+#                                  TrafficExtension flavour (wasmplugins/traffic-extensions)
+#   make manifests-check           render every overlay, validate (Istio schemas, filter configs, digests,
+#                                  the gateway's objects and annotation, wasmplugins/observability)
 #   make oci                       dist/oci/<filter>/ OCI image layouts (reproducible)
 #   make push REGISTRY=host:port/repo [PUSH_TLS_VERIFY=false]
 #   make e2e-docker                docker compose demo topology up, assertions, down
@@ -34,6 +37,7 @@ oci-tools:
 
 manifests: build kubectl
 	$(RELEASE) pin $(OVERLAY_IMAGES)
+	$(RELEASE) proxy-config
 	$(RELEASE) flavours
 
 manifests-check: build kubectl

@@ -1,20 +1,26 @@
 //! Release tooling for the filters: OCI image layouts Istio can pull (`oci`), digest pinning
 //! of the WasmPlugin manifests (`pin`), and manifest validation against Istio's CRD schemas
 //! and each filter's own configuration parser (`validate`), and a small model of istiod that
-//! tells which plugins and routes each modelled proxy gets (`istiod`), checked by `validate`.
+//! tells which plugins and routes each modelled proxy gets (`istiod`), checked by `validate`;
+//! the shipped kfaas gateway's objects (`workload`) and its `proxy.istio.io/config` annotation
+//! generated from the observability values (`proxy_config`); the observability files
+//! (`observability`).
 
 pub mod cel;
 pub mod flavour;
 pub mod istiod;
 pub mod locate;
+pub mod observability;
 pub mod oci;
 pub mod pin;
 pub mod plugin_config;
 pub mod problem;
+pub mod proxy_config;
 pub mod render;
 pub mod schema;
 pub mod traffic_extension;
 pub mod validate;
+pub mod workload;
 
 /// The filters shipped as images: (image name, wasm module name in dist/). `kfaas-gateway`
 /// is the three kfaas-gateway filters in one module (filters/kfaas-gateway).

@@ -3,13 +3,18 @@
 //!   release oci    [--dist DIR] [--out DIR] [--tag TAG]   OCI layouts dist/oci/<image>/
 //!   release pin    [--dist DIR] FILE...                    write digests into wasm-images.yaml files
 //!   release flavours                                       write each overlay's TrafficExtension flavour
+//!   release proxy-config                                   write the kfaas gateway's proxy.istio.io/config
+//!                                                          annotation from wasmplugins/observability/istio-values.yaml
 //!   release check  [--dist DIR] [OVERLAY...]               render, validate, compare digests, model the mesh
-//!                                                          (default: every overlay and its TrafficExtension flavour)
+//!                                                          (default: every overlay and its TrafficExtension flavour),
+//!                                                          the gateway annotation and wasmplugins/observability
 //!   release unpack LAYOUT OUT.wasm                         plugin.wasm out of a layout, as Istio does
 //!   release mesh   OVERLAY                                 the modelled proxies: plugins per listener
 
 use anyhow::{bail, Context, Result};
-use release::{flavour, locate, oci, pin, render, schema::Schemas, validate};
+use release::{
+    flavour, locate, observability, oci, pin, proxy_config, render, schema::Schemas, validate,
+};
 use std::path::PathBuf;
 
 fn main() {
@@ -86,6 +91,11 @@ fn run(mut args: Vec<String>) -> Result<()> {
                 }
             }
         }
+        "proxy-config" => {
+            if proxy_config::write(&locate::workspace_root())? {
+                println!("wrote {}", proxy_config::GATEWAY);
+            }
+        }
         "check" => {
             let overlays = if args.is_empty() {
                 let mut all = locate::overlays()?;
@@ -97,12 +107,29 @@ fn run(mut args: Vec<String>) -> Result<()> {
             let kubectl = locate::kubectl()?;
             let schemas = Schemas::load_all(&locate::crd_bundles()?)?;
             let digests = validate::built_digests(&dist)?;
+            let root = locate::workspace_root();
+            let proxy_config = proxy_config::load(&root)?;
             let mut failed = false;
+            // Once, not per overlay: the generated annotation and the observability files.
+            let mut shared: Vec<validate::Problem> =
+                proxy_config::stale(&root)?.into_iter().collect();
+            shared.extend(observability::check(&root, &schemas)?);
+            for p in &shared {
+                eprintln!("{p}");
+            }
+            println!(
+                "{} and {}: {} problems",
+                proxy_config::GATEWAY,
+                observability::DIR,
+                shared.len()
+            );
+            failed |= !shared.is_empty();
             for overlay in &overlays {
                 let docs = render::documents(&render::kustomize(&kubectl, overlay)?)?;
                 let mut problems = validate::check_resources(&docs, &schemas);
                 problems.extend(validate::check_digests(&docs, &digests));
                 problems.extend(validate::check_mesh(&docs));
+                problems.extend(proxy_config::check_rendered(&docs, &proxy_config));
                 if overlay.parent()
                     == Some(
                         locate::workspace_root()

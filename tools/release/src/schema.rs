@@ -129,6 +129,15 @@ fn with_object_meta(schema: &Value) -> Value {
 
 /// The schema with `nullable` turned into a null type and unknown fields refused.
 fn strict(schema: &Value) -> Value {
+    strict_in(schema, false)
+}
+
+/// `strict`; `in_logic`: inside `oneOf`/`anyOf`/`allOf`/`not`, whose `properties` only
+/// constrain fields the structural schema declares (Kubernetes structural schemas: value
+/// validations), so no `additionalProperties: false` is added there — it would refuse the
+/// object's other fields in that branch (e.g. a Gateway address `{type: Hostname, value}`
+/// against a branch that only lists `type`).
+fn strict_in(schema: &Value, in_logic: bool) -> Value {
     match schema {
         Value::Object(map) => {
             let mut out: Map<String, Value> = map
@@ -138,11 +147,16 @@ fn strict(schema: &Value) -> Value {
                     if k == "properties" {
                         let props = v
                             .as_object()
-                            .map(|p| p.iter().map(|(pk, pv)| (pk.clone(), strict(pv))).collect())
+                            .map(|p| {
+                                p.iter()
+                                    .map(|(pk, pv)| (pk.clone(), strict_in(pv, in_logic)))
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         (k.clone(), Value::Object(props))
                     } else {
-                        (k.clone(), strict(v))
+                        let logic = matches!(k.as_str(), "oneOf" | "anyOf" | "allOf" | "not");
+                        (k.clone(), strict_in(v, in_logic || logic))
                     }
                 })
                 .collect();
@@ -154,6 +168,7 @@ fn strict(schema: &Value) -> Value {
             let preserves =
                 out.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
             if out.contains_key("properties")
+                && !in_logic
                 && !preserves
                 && !out.contains_key("additionalProperties")
             {
@@ -161,7 +176,7 @@ fn strict(schema: &Value) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(strict).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|i| strict_in(i, in_logic)).collect()),
         other => other.clone(),
     }
 }
@@ -185,5 +200,22 @@ mod tests {
         assert!(v.is_valid(&json!({"a": null, "free": {"y": 1}, "properties": "p"})));
         assert!(!v.is_valid(&json!({"b": 1})));
         assert!(!v.is_valid(&json!({"a": "x"})));
+    }
+
+    #[test]
+    fn one_of_branches_constrain_without_refusing_the_other_fields() {
+        // The shape of a Gateway API Gateway address: one branch per `type`.
+        let s = strict(&json!({
+            "type": "object",
+            "properties": {"type": {"type": "string"}, "value": {"type": "string"}},
+            "oneOf": [
+                {"properties": {"type": {"enum": ["IPAddress"]},
+                                "value": {"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}}},
+                {"properties": {"type": {"not": {"enum": ["IPAddress"]}}}}
+            ]
+        }));
+        let v = jsonschema::validator_for(&s).unwrap();
+        assert!(v.is_valid(&json!({"type": "Hostname", "value": "gw.ns.svc.cluster.local"})));
+        assert!(!v.is_valid(&json!({"type": "Hostname", "value": "x", "typo": 1})));
     }
 }

@@ -1,6 +1,7 @@
 //! Checks of rendered manifests: Istio's schemas and their CEL rules (`cel`), the project's
-//! pinning policy, each pluginConfig against its filter's parser, subsets that exist, and
-//! digests that match the built modules. WasmPlugins and TrafficExtensions are checked alike
+//! pinning policy, each pluginConfig against its filter's parser, subsets that exist, the
+//! shipped gateway's core Kubernetes objects and the selectors that must match its pods
+//! (`workload`), and digests that match the built modules. WasmPlugins and TrafficExtensions are checked alike
 //! (`traffic_extension::as_wasm_plugin`), each problem named in the object's own fields.
 
 use crate::render::resource_name;
@@ -33,9 +34,11 @@ fn problem(doc: &Value, field: &str, message: impl Into<String>) -> Problem {
 pub fn check_resources(docs: &[Value], schemas: &Schemas) -> Vec<Problem> {
     let mut problems = Vec::new();
     for doc in docs {
-        // Core API objects (apiVersion `v1`, e.g. a Service) are no CRD: the API server's
-        // built-in schema judges them, not ours.
-        if doc["apiVersion"] == "v1" {
+        // Core Kubernetes kinds (a Service, the kfaas gateway's Deployment, autoscaler and
+        // disruption budget) have no CRD here: the API server's built-in schemas judge them;
+        // `workload` checks the fields the install depends on.
+        if crate::workload::is_core(doc) {
+            problems.extend(crate::workload::structure(doc));
             continue;
         }
         match schemas.validate(doc) {
@@ -58,6 +61,7 @@ pub fn check_resources(docs: &[Value], schemas: &Schemas) -> Vec<Problem> {
         }
     }
     check_subsets(docs, &mut problems);
+    problems.extend(crate::workload::selections(docs));
     problems
 }
 

@@ -38,6 +38,22 @@ fn the_component_renders_and_validates_in_every_overlay() {
             assert!(d["spec"]["selector"].is_null(), "{d}");
             assert_eq!(d["spec"]["targetRefs"][0]["name"], "kfaas-gateway");
         }
+        // On the shipped gateway (manual deployment): its Service as the address, its pods
+        // labelled with the Gateway's name for the plugins' targetRefs.
+        let gateway = docs
+            .iter()
+            .find(|d| d["kind"] == "Gateway" && d["metadata"]["name"] == "kfaas-gateway")
+            .unwrap();
+        assert_eq!(
+            gateway["spec"]["addresses"],
+            json!([{"type": "Hostname", "value": "kfaas-gateway.kfaas-system.svc.cluster.local"}])
+        );
+        let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+        assert_eq!(
+            deployment["spec"]["template"]["metadata"]["labels"]
+                ["gateway.networking.k8s.io/gateway-name"],
+            "kfaas-gateway"
+        );
         let mut problems = validate::check_resources(&docs, schemas());
         // The istiod model (Gateway API converted as istiod does, plugins by targetRefs):
         // the kfaas gateway entry still runs jwt-auth, grey-chain and faas-router, the JWKS
@@ -58,9 +74,11 @@ fn grey_routing_by_one_service_per_version_validates_and_models() {
         let docs =
             render::overlay_with_components(overlay, &["gateway-api", "gateway-api-grey"]).unwrap();
         let kinds = |k: &str| docs.iter().filter(|d| d["kind"] == k).count();
+        // One Service per version of the two grey-capable services, and the shipped kfaas
+        // gateway's.
         assert_eq!(
             (kinds("DestinationRule"), kinds("Service")),
-            (0, 4),
+            (0, 5),
             "{overlay}"
         );
         assert_eq!(kinds("HTTPRoute"), 4, "{overlay}");
@@ -190,4 +208,36 @@ fn gateway_api_cel_rules_left_unevaluated() {
             "{key}: {left:#?}"
         );
     }
+}
+
+#[test]
+fn a_gateway_without_the_shipped_service_as_address_is_reported() {
+    let mut docs = with_component("production");
+    let gateway = find(&mut docs, "Gateway", "kfaas-gateway");
+    gateway["spec"].as_object_mut().unwrap().remove("addresses");
+    let deployment = find(&mut docs, "Deployment", "kfaas-gateway");
+    deployment["spec"]["template"]["metadata"]["labels"]
+        .as_object_mut()
+        .unwrap()
+        .remove("gateway.networking.k8s.io/gateway-name");
+    let problems = validate::check_resources(&docs, schemas());
+    assert_named(
+        &problems,
+        "Gateway kfaas-system/kfaas-gateway",
+        "spec.addresses",
+        "istiod would deploy its own gateway",
+    );
+    assert_named(
+        &problems,
+        "Deployment kfaas-system/kfaas-gateway",
+        "spec.template.metadata.labels[gateway.networking.k8s.io/gateway-name]",
+        "targetRefs",
+    );
+    // The plugins' targetRefs name a Gateway no pod is labelled with any more.
+    assert_named(
+        &problems,
+        "WasmPlugin kfaas-system/faas-router",
+        "spec.targetRefs",
+        "selects no pod of Deployment kfaas-system/kfaas-gateway",
+    );
 }

@@ -2,7 +2,9 @@
 //! proxy would get. It is a model, not istiod — each part names the istiod behaviour it
 //! follows and what it leaves out — kept to what our manifests and tests use:
 //! - `topology`: the modelled pods (shared ingress with knative-local-gateway on 8081, the
-//!   kfaas gateway, two grey-capable services with a normal and a grey pod each) and Services;
+//!   kfaas gateway — with the pod labels of the shipped Deployment when the overlay has it —,
+//!   two grey-capable services with a normal and a grey pod each) and Services (an overlay's
+//!   own Service replaces the modelled one of the same host);
 //! - `attach`: which WasmPlugins run on which listener, in which order;
 //! - `routes`: listeners of gateway pods from Gateways, route configs from VirtualServices,
 //!   cluster endpoints from Services and DestinationRule subsets;
@@ -92,9 +94,11 @@ impl Mesh {
         externals.extend(jwks_clusters(rendered).into_iter().filter_map(|(_, _, c)| {
             routes::parse_cluster_name(&c).map(|(_, _, host)| host.to_string())
         }));
-        let pods = topology::pods();
+        let pods = topology::pods_with_shipped(rendered);
+        let declared = topology::declared_services(rendered);
         let mut services = topology::services();
-        services.extend(topology::declared_services(rendered));
+        services.retain(|s| !declared.iter().any(|d| d.host == s.host));
+        services.extend(declared);
         let proxies = pods
             .iter()
             .map(|pod| {

@@ -139,6 +139,22 @@ pub fn pods() -> Vec<Pod> {
     pods
 }
 
+/// `pods()`, with the kfaas gateway pod labelled as the pod template of the gateway
+/// Deployment `kfaas-system/kfaas-gateway` when `docs` ship one (base/kfaas-gateway.yaml), so
+/// the model selects what the cluster would.
+pub fn pods_with_shipped(docs: &[Value]) -> Vec<Pod> {
+    let mut pods = pods();
+    let shipped = docs.iter().find(|d| {
+        d["kind"] == "Deployment"
+            && d["metadata"]["namespace"] == "kfaas-system"
+            && d["metadata"]["name"] == "kfaas-gateway"
+    });
+    if let (Some(d), Some(pod)) = (shipped, pods.iter_mut().find(|p| p.name == "kfaas-gateway")) {
+        pod.labels = labels_of(&d["spec"]["template"]["metadata"]["labels"]);
+    }
+    pods
+}
+
 pub fn services() -> Vec<Service> {
     let mut services = vec![
         Service {
