@@ -126,11 +126,27 @@ impl Variant {
     /// The floor (see `wasm_floor`) added to the configuration `base` builds (e.g. the
     /// same listener and routes as the scenario's other variants).
     pub fn wasm_floor_with(base: impl Fn() -> EnvoyConfig + 'static) -> Self {
+        Self::wasm_floors_with(1, base)
+    }
+
+    /// `count` empty wasm filters (see `wasm_floor`) one after the other: what a chain of
+    /// `count` proxy-wasm plugins costs before any of them does its work.
+    pub fn wasm_floors_with(count: usize, base: impl Fn() -> EnvoyConfig + 'static) -> Self {
         let path = crate::dist("grey_chain");
-        Variant::new(Kind::Floor, "empty wasm filter (floor)", move || {
-            let f = crate::WasmFilter::new("wasm-floor", "istio-system", &path)
-                .config_json(FLOOR_CONFIG);
-            base().filter(f)
+        let name = match count {
+            1 => "empty wasm filter (floor)".to_owned(),
+            n => format!("{n} empty wasm filters (floor ×{n})"),
+        };
+        Variant::new(Kind::Floor, &name, move || {
+            (0..count).fold(base(), |cfg, i| {
+                let name = match i {
+                    0 => "wasm-floor".to_owned(),
+                    i => format!("wasm-floor-{}", i + 1),
+                };
+                cfg.filter(
+                    crate::WasmFilter::new(&name, "istio-system", &path).config_json(FLOOR_CONFIG),
+                )
+            })
         })
     }
 
@@ -237,6 +253,7 @@ pub struct VariantResult {
     pub kind: Kind,
     pub rps: Vec<f64>,
     pub p50_us: Vec<f64>,
+    pub p99_us: Vec<f64>,
     /// Envoy's CPU time (user + system, all threads) per completed request, per round.
     pub cpu_us: Vec<f64>,
     pub non_2xx: u64,
@@ -251,6 +268,10 @@ impl VariantResult {
 
     pub fn median_p50_us(&self) -> f64 {
         median(&self.p50_us)
+    }
+
+    pub fn median_p99_us(&self) -> f64 {
+        median(&self.p99_us)
     }
 
     pub fn median_cpu_us(&self) -> f64 {
@@ -309,6 +330,7 @@ pub fn run(s: &Scenario, settings: &Settings) -> Result<Vec<VariantResult>> {
             kind: v.kind,
             rps: Vec::new(),
             p50_us: Vec::new(),
+            p99_us: Vec::new(),
             cpu_us: Vec::new(),
             non_2xx: 0,
             errors: 0,
@@ -368,6 +390,7 @@ pub fn run(s: &Scenario, settings: &Settings) -> Result<Vec<VariantResult>> {
             r.rps.push(out.rps);
             r.cpu_us.push(cpu_us);
             r.p50_us.push(out.p50_us);
+            r.p99_us.push(out.p99_us);
             r.non_2xx += out.non_2xx;
             r.errors += out.socket_errors;
         }

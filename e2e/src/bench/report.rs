@@ -91,6 +91,10 @@ pub fn render(
     );
     let _ = writeln!(
         md,
+        "- p50 / p99 µs: wrk's latency percentiles (median over the rounds). added CPU vs native = the variant's added CPU µs/req / the native peer's (< 1× costs less than native)."
+    );
+    let _ = writeln!(
+        md,
         "- Envoy CPU µs/req = the Envoy process's user + system CPU time (`/proc/<pid>/stat`, all threads) over a measured wrk run, divided by the requests wrk completed in it; median over the rounds. It counts only Envoy's own work, so it is much steadier than throughput on a shared machine; added CPU µs/req is against the no-filter variant. Clock-tick resolution (10 ms) is < 1 % of a run."
     );
     let _ = writeln!(
@@ -154,12 +158,19 @@ fn table(md: &mut String, variants: &[VariantResult]) {
     let of = |kind: Kind| variants.iter().find(|v| v.kind == kind);
     let baseline = of(Kind::Baseline);
     let native = of(Kind::Native).map(VariantResult::median_rps);
+    let native_added_cpu = match (of(Kind::Native), baseline) {
+        (Some(n), Some(b)) => Some(n.median_cpu_us() - b.median_cpu_us()),
+        _ => None,
+    };
     let floor_cpu = of(Kind::Floor).map(VariantResult::median_cpu_us);
     let _ = writeln!(
         md,
-        "| variant | kind | req/s | p50 µs | added µs/req (throughput) | Envoy CPU µs/req | added CPU µs/req | over wasm floor (CPU µs) | vs native | non-2xx | socket errors |"
+        "| variant | kind | req/s | p50 µs | p99 µs | added µs/req (throughput) | Envoy CPU µs/req | added CPU µs/req | over wasm floor (CPU µs) | vs native (req/s) | added CPU vs native | non-2xx | socket errors |"
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        md,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for v in variants {
         let rps = v.median_rps();
         let cpu = v.median_cpu_us();
@@ -179,6 +190,13 @@ fn table(md: &mut String, variants: &[VariantResult]) {
             (Kind::Wasm, Some(n)) => format!("{:.2}×", rps / n),
             _ => "—".to_owned(),
         };
+        // Added CPU over the native peer's added CPU: < 1× costs less than native.
+        let cpu_vs_native = match (v.kind, native_added_cpu, baseline) {
+            (Kind::Wasm | Kind::Floor, Some(n), Some(b)) if n > 0.0 => {
+                ratio((cpu - b.median_cpu_us()) / n)
+            }
+            _ => "—".to_owned(),
+        };
         let kind = match v.kind {
             Kind::Baseline => "baseline",
             Kind::Native => "native",
@@ -187,16 +205,18 @@ fn table(md: &mut String, variants: &[VariantResult]) {
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} |",
             v.name,
             kind,
             rps,
             v.median_p50_us(),
+            v.median_p99_us(),
             added,
             unsigned(cpu),
             added_cpu,
             over_floor,
             vs_native,
+            cpu_vs_native,
             v.non_2xx,
             v.errors
         );
@@ -207,6 +227,14 @@ fn table(md: &mut String, variants: &[VariantResult]) {
 fn signed(x: f64) -> String {
     if x.is_finite() {
         format!("{x:+.1}")
+    } else {
+        "—".to_owned()
+    }
+}
+
+fn ratio(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}×")
     } else {
         "—".to_owned()
     }
@@ -245,6 +273,7 @@ mod tests {
             kind,
             rps: vec![rps],
             p50_us: vec![500.0],
+            p99_us: vec![900.0],
             cpu_us: cpu.to_vec(),
             non_2xx: 0,
             errors: 0,
@@ -271,13 +300,36 @@ mod tests {
         };
         assert_eq!(
             row("mine"),
-            "| mine | wasm | 7000 | 500 | +42.9 | 35.5 | +13.5 | +5.5 | — | 0 | 0 |"
+            "| mine | wasm | 7000 | 500 | 900 | +42.9 | 35.5 | +13.5 | +5.5 | — | — | 0 | 0 |"
         );
         assert_eq!(
             row("floor"),
-            "| floor | wasm floor | 8000 | 500 | +25.0 | 30.0 | +8.0 | — | — | 0 | 0 |"
+            "| floor | wasm floor | 8000 | 500 | 900 | +25.0 | 30.0 | +8.0 | — | — | — | 0 | 0 |"
         );
         assert!(row("no filter").contains("| 22.0 | — | — |"));
+    }
+
+    #[test]
+    fn added_cpu_against_the_native_peer() {
+        let mut md = String::new();
+        table(
+            &mut md,
+            &[
+                result("no filter", Kind::Baseline, 10000.0, &[20.0]),
+                result("native", Kind::Native, 8000.0, &[40.0]),
+                result("floor", Kind::Floor, 9000.0, &[30.0]),
+                result("mine", Kind::Wasm, 9000.0, &[34.0]),
+            ],
+        );
+        let row = |name: &str| {
+            md.lines()
+                .find(|l| l.starts_with(&format!("| {name} |")))
+                .unwrap()
+                .to_owned()
+        };
+        assert!(row("mine").ends_with("| 1.12× | 0.70× | 0 | 0 |"), "{md}");
+        assert!(row("floor").ends_with("| — | 0.50× | 0 | 0 |"), "{md}");
+        assert!(row("native").ends_with("| — | — | 0 | 0 |"), "{md}");
     }
 
     #[test]
@@ -291,7 +343,7 @@ mod tests {
             ],
         );
         assert!(
-            md.contains("| mine | wasm | 5000 | 500 | +100.0 | — | — | — | — | 0 | 0 |"),
+            md.contains("| mine | wasm | 5000 | 500 | 900 | +100.0 | — | — | — | — | — | 0 | 0 |"),
             "{md}"
         );
     }

@@ -11,6 +11,7 @@ pub struct Outcome {
     /// Requests completed in the run (`N requests in …`).
     pub requests: u64,
     pub p50_us: f64,
+    pub p99_us: f64,
     pub non_2xx: u64,
     pub socket_errors: u64,
 }
@@ -77,11 +78,13 @@ pub fn run(
     parse(&stdout).with_context(|| format!("unexpected wrk output:\n{stdout}"))
 }
 
-/// Reads `Requests/sec:`, `N requests in`, the 50% latency line, non-2xx and socket error counts.
+/// Reads `Requests/sec:`, `N requests in`, the 50% and 99% latency lines, non-2xx and socket
+/// error counts.
 pub fn parse(text: &str) -> Result<Outcome> {
     let mut rps = None;
     let mut requests = None;
     let mut p50 = None;
+    let mut p99 = None;
     let mut non_2xx = 0;
     let mut socket_errors = 0;
     for line in text.lines().map(str::trim) {
@@ -91,6 +94,8 @@ pub fn parse(text: &str) -> Result<Outcome> {
             requests = n.trim().parse::<u64>().ok();
         } else if let Some(v) = line.strip_prefix("50%") {
             p50 = duration_us(v.trim());
+        } else if let Some(v) = line.strip_prefix("99%") {
+            p99 = duration_us(v.trim());
         } else if let Some(v) = line.strip_prefix("Non-2xx or 3xx responses:") {
             non_2xx = v.trim().parse().unwrap_or(0);
         } else if let Some(v) = line.strip_prefix("Socket errors:") {
@@ -101,15 +106,16 @@ pub fn parse(text: &str) -> Result<Outcome> {
                 .sum();
         }
     }
-    match (rps, p50, requests) {
-        (Some(rps), Some(p50_us), Some(requests)) => Ok(Outcome {
+    match (rps, p50, p99, requests) {
+        (Some(rps), Some(p50_us), Some(p99_us), Some(requests)) => Ok(Outcome {
             rps,
             requests,
             p50_us,
+            p99_us,
             non_2xx,
             socket_errors,
         }),
-        _ => bail!("no Requests/sec, requests count or 50% latency line"),
+        _ => bail!("no Requests/sec, requests count, 50% or 99% latency line"),
     }
 }
 
@@ -159,6 +165,7 @@ Transfer/sec:      1.55MB
                 rps: 16228.01,
                 requests: 32456,
                 p50_us: 580.0,
+                p99_us: 2100.0,
                 non_2xx: 7,
                 socket_errors: 3
             }

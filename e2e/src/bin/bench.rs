@@ -1,6 +1,7 @@
 //! `make bench`: every registered scenario, then BENCHMARKS.md.
 //!
 //! `bench [--out BENCHMARKS.md] [--only <filter or scenario substring>]`
+//! `--only kfaas-gateway`: the whole gateway chain (three plugins, the combined module, the native chain).
 //! Environment: BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONNECTIONS (10), BENCH_STARTS (3);
 //! BENCH_GREY_CHAIN_MODULES / BENCH_FAAS_ROUTER_MODULES / BENCH_JWT_AUTH_MODULES="label=path.wasm,…"
 //! add other builds of that filter side by side.
@@ -65,7 +66,9 @@ fn main() -> Result<()> {
 
     let modules: Vec<(String, Option<u64>)> = e2e::FILTERS
         .iter()
-        .map(|(_, m)| {
+        .map(|(_, m)| *m)
+        .chain(std::iter::once("kfaas_gateway"))
+        .map(|m| {
             let size = std::fs::metadata(e2e::dist(m)).ok().map(|md| md.len());
             (format!("{m}.wasm"), size)
         })

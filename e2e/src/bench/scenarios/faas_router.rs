@@ -78,6 +78,15 @@ pub fn plugin_config(n: usize) -> String {
 }
 
 fn native_routes(n: usize) -> Value {
+    route_config(native_table(n, None))
+}
+
+/// The native peer's table: one Envoy route per entry, ordered exact, regex,
+/// longest prefix (first match wins), each forwarding to `backend` with
+/// `prefix_rewrite` and `host_rewrite_literal` — or, with `direct`, answering
+/// that `direct_response` itself (the match without the rewrite, which needs
+/// a route action; for measuring the table with no upstream hop).
+pub fn native_table(n: usize, direct: Option<&Value>) -> Vec<Value> {
     let mut all = entries(n);
     let rank = |k: &str| match k {
         "exact" => 0,
@@ -88,14 +97,16 @@ fn native_routes(n: usize) -> Value {
         (rank(a.kind), std::cmp::Reverse(a.pattern.len()))
             .cmp(&(rank(b.kind), std::cmp::Reverse(b.pattern.len())))
     });
-    let routes: Vec<Value> = all
-        .iter()
+    all.iter()
         .map(|e| {
             let m = match e.kind {
                 "exact" => json!({"path": e.pattern}),
                 "regex" => json!({"safe_regex": {"regex": e.pattern}}),
                 _ => json!({"prefix": e.pattern}),
             };
+            if let Some(d) = direct {
+                return json!({"match": m, "direct_response": d});
+            }
             let mut action = json!({
                 "cluster": "backend",
                 "host_rewrite_literal": format!("{}.{NAMESPACE}.svc.cluster.local", e.service),
@@ -105,11 +116,11 @@ fn native_routes(n: usize) -> Value {
             }
             json!({"match": m, "route": action})
         })
-        .collect();
-    route_config(routes)
+        .collect()
 }
 
-fn route_config(routes: Vec<Value>) -> Value {
+/// One virtual host answering every domain with `routes`.
+pub fn route_config(routes: Vec<Value>) -> Value {
     json!({"name": "local", "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": routes}]})
 }
 
@@ -125,15 +136,19 @@ fn envoy(main_routes: Value, filter: Option<WasmFilter>) -> EnvoyConfig {
     cfg
 }
 
-/// wrk script cycling through up to 500 paths spread over the table.
-fn lua(n: usize) -> String {
+/// Up to 500 request paths spread over the table, one per entry taken.
+pub fn sample_paths(n: usize) -> Vec<String> {
     let all = entries(n);
     let step = (all.len() / 500).max(1);
-    let paths: Vec<String> = all
-        .iter()
+    all.into_iter()
         .step_by(step)
-        .map(|e| format!("{:?}", e.sample_path))
-        .collect();
+        .map(|e| e.sample_path)
+        .collect()
+}
+
+/// wrk script cycling through `sample_paths`.
+fn lua(n: usize) -> String {
+    let paths: Vec<String> = sample_paths(n).iter().map(|p| format!("{p:?}")).collect();
     format!(
         "local paths = {{{}}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
         paths.join(", ")

@@ -7,10 +7,17 @@ use crate::bench::{Kind, Scenario, Variant};
 use crate::{Direction, EnvoyConfig, WasmFilter};
 use serde_json::{json, Value};
 
-const GATEWAY_CONFIG: &str = r#"{"mode":"gateway","lanes":["grey"],"gateway":{"rules":[
-  {"lane":"grey","match":{"header":{"name":"end-user","exact":"test"}}},
-  {"lane":"grey","match":{"cookie":{"name":"lane","exact":"grey"}}},
-  {"lane":"grey","percentage":30,"hashBy":{"header":"x-user"}}]}}"#;
+/// The gateway's rules: header `end-user: test`, cookie `lane=grey`, 30% by a
+/// hash of header `hash_by` (`x-user` here; `x-jwt-sub` behind jwt-auth).
+pub fn gateway_config(hash_by: &str) -> String {
+    json!({"mode": "gateway", "lanes": ["grey"], "gateway": {"rules": [
+        {"lane": "grey", "match": {"header": {"name": "end-user", "exact": "test"}}},
+        {"lane": "grey", "match": {"cookie": {"name": "lane", "exact": "grey"}}},
+        {"lane": "grey", "percentage": 30, "hashBy": {"header": hash_by}}]}})
+    .to_string()
+}
+
+const HASH_BY: &str = "x-user";
 
 const SIDECAR_CONFIG: &str = r#"{"mode":"sidecar","lanes":["grey"],
   "sidecar":{"podLabel":{"key":"type","value":"grey"},"correlation":{"ttlSeconds":60,"maxEntries":50000}}}"#;
@@ -46,7 +53,7 @@ fn envoy(direction: Option<Direction>) -> EnvoyConfig {
     }
 }
 
-fn wasm(config: &'static str, direction: Option<Direction>) -> Variant {
+fn wasm(config: &str, direction: Option<Direction>) -> Variant {
     let name = match direction {
         None => "grey-chain (wasm)",
         // One WasmPlugin on both listeners: the direction is read per request.
@@ -73,7 +80,7 @@ fn extra_modules() -> Vec<(String, std::path::PathBuf)> {
 
 fn with_extra_modules(
     mut s: Scenario,
-    config: &'static str,
+    config: &str,
     direction: Option<Direction>,
     lua: &str,
     status: u16,
@@ -92,24 +99,31 @@ fn with_extra_modules(
 fn wasm_module(
     name: &str,
     module: std::path::PathBuf,
-    config: &'static str,
+    config: &str,
     direction: Option<Direction>,
 ) -> Variant {
+    let config = config.to_owned();
     Variant::new(Kind::Wasm, name, move || {
-        let f = WasmFilter::new("grey-chain", "istio-system", &module).config_json(config);
+        let f = WasmFilter::new("grey-chain", "istio-system", &module).config_json(config.clone());
         envoy(direction).filter(f)
     })
 }
 
-fn lua(code: &'static str, direction: Option<Direction>) -> Variant {
+fn lua(code: &str, direction: Option<Direction>) -> Variant {
+    let filter = lua_filter(code);
     Variant::new(Kind::Native, "Lua filter", move || {
-        envoy(direction).native_filter(json!({
-            "name": "envoy.filters.http.lua",
-            "typed_config": {
-                "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
-                "default_source_code": {"inline_string": code}
-            }
-        }))
+        envoy(direction).native_filter(filter.clone())
+    })
+}
+
+/// Envoy's Lua HTTP filter running `code`.
+pub fn lua_filter(code: &str) -> Value {
+    json!({
+        "name": "envoy.filters.http.lua",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "default_source_code": {"inline_string": code}
+        }
     })
 }
 
@@ -123,7 +137,11 @@ fn baseline(direction: Option<Direction>) -> Variant {
 }
 
 /// The gateway's decision in Lua: strip the client's tag, header rule, cookie
-/// rule, a 30% share by a string hash of `x-user`, then tag + baggage.
+/// rule, a 30% share by a string hash of header `hash_by`, then tag + baggage.
+pub fn lua_gateway(hash_by: &str) -> String {
+    LUA_GATEWAY.replace("HASH_BY", hash_by)
+}
+
 const LUA_GATEWAY: &str = r#"
 function envoy_on_request(h)
   local hd = h:headers()
@@ -134,7 +152,7 @@ function envoy_on_request(h)
     grey = c ~= nil and string.find(c, "lane=grey", 1, true) ~= nil
   end
   if not grey then
-    local u = hd:get("x-user")
+    local u = hd:get("HASH_BY")
     if u ~= nil and u ~= "" then
       local x = 5381
       for i = 1, #u do x = (x * 33 + string.byte(u, i)) % 4294967296 end
@@ -220,15 +238,17 @@ end
 
 pub fn scenarios() -> Vec<Scenario> {
     let users = WRK_USERS;
+    let gateway = gateway_config(HASH_BY);
+    let lua_decision = lua_gateway(HASH_BY);
     let inbound = wrk_traces(r#"h["x-grey"] = "grey""#);
     let outbound = wrk_traces("");
     vec![
         with_extra_modules(Scenario::new("grey-chain", "gateway: decide the lane")
             .notes("Ingress gateway: strip a client-sent tag, rules header exact / cookie / 30% by `x-user` hash, then set `x-grey` and the baggage member and re-select the route. wrk sends a new user per request, every 10th `end-user: test`, every 7th a spoofed `x-grey`. The Lua peer makes the same decisions (its baggage handling only appends). The wasm floor is the same module with no rules: the fixed cost of a proxy-wasm filter in this Envoy.")
             .variant(baseline(None).lua(users).expect_status(NORMAL))
-            .variant(lua(LUA_GATEWAY, None).lua(users).expect_status(NORMAL))
-            .variant(wasm(GATEWAY_CONFIG, None).lua(users).expect_status(NORMAL))
-            .variant(floor(None).lua(users).expect_status(NORMAL)), GATEWAY_CONFIG, None, users, NORMAL),
+            .variant(lua(&lua_decision, None).lua(users).expect_status(NORMAL))
+            .variant(wasm(&gateway, None).lua(users).expect_status(NORMAL))
+            .variant(floor(None).lua(users).expect_status(NORMAL)), &gateway, None, users, NORMAL),
         with_extra_modules(Scenario::new("grey-chain", "sidecar inbound: remember the lane")
             .notes("Inbound listener: every request carries `x-grey: grey` and a new trace id, so every request writes the correlation table (shared data, CAS). The Lua peer writes a bounded per-worker Lua table (it cannot share with the outbound listener). `grey-chain-sidecar-inbound` is what the manifests deploy on the inbound listener: a WasmPlugin matching SERVER with `sidecar.direction: inbound` (no listener-direction property read per request); \"one plugin for both directions\" is a single CLIENT_AND_SERVER plugin, which reads it on every request. The wasm floor is the module in gateway mode with no rules.")
             .variant(baseline(Some(Direction::Inbound)).lua(&inbound).expect_status(NORMAL))

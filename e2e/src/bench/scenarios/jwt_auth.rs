@@ -269,23 +269,37 @@ pub fn claims(sub: &str) -> Value {
 
 /// The filter's pluginConfig for these keys (inline JWKS).
 pub fn wasm_config(jwks: &Value) -> String {
-    json!({
+    wasm_config_value(jwks, None).to_string()
+}
+
+/// `wasm_config` as a value, with `tokenCache.maxEntries` = `cache_entries`
+/// when given (the default, 10000, otherwise).
+pub fn wasm_config_value(jwks: &Value, cache_entries: Option<u32>) -> Value {
+    let mut config = json!({
         "jwtRules": [{"issuer": ISSUER, "audiences": ["kfaas"], "jwks": jwks.to_string(),
                       "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}]}]
-    })
-    .to_string()
+    });
+    if let Some(n) = cache_entries {
+        config["tokenCache"] = json!({"maxEntries": n});
+    }
+    config
 }
 
 /// Envoy's jwt_authn with the same keys and the same checks.
 pub fn jwt_authn(jwks: &Value, cache: bool) -> Value {
+    jwt_authn_cache(jwks, cache.then_some(10_000))
+}
+
+/// `jwt_authn` with a token cache of `cache_entries` (`None`: no cache).
+pub fn jwt_authn_cache(jwks: &Value, cache_entries: Option<u32>) -> Value {
     let mut provider = json!({
         "issuer": ISSUER,
         "audiences": ["kfaas"],
         "local_jwks": {"inline_string": jwks.to_string()},
         "claim_to_headers": [{"header_name": "x-jwt-sub", "claim_name": "sub"}]
     });
-    if cache {
-        provider["jwt_cache_config"] = json!({"jwt_cache_size": 10000});
+    if let Some(n) = cache_entries {
+        provider["jwt_cache_config"] = json!({"jwt_cache_size": n});
     }
     json!({
         "name": "envoy.filters.http.jwt_authn",

@@ -3,6 +3,7 @@
 pub mod faas_router;
 pub mod grey_chain;
 pub mod jwt_auth;
+pub mod kfaas_gateway;
 
 use super::Scenario;
 
@@ -10,5 +11,6 @@ pub fn all() -> Vec<Scenario> {
     let mut all = jwt_auth::scenarios();
     all.extend(faas_router::scenarios());
     all.extend(grey_chain::scenarios());
+    all.extend(kfaas_gateway::scenarios());
     all
 }
