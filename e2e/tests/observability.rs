@@ -443,6 +443,7 @@ fn the_labelled_families_reach_prometheus_and_the_access_log_carries_the_filter_
 
     // The access log: one line per request, the filter state in it.
     let log = std::fs::read_to_string(&run.log)?;
+    println!("access log:\n{log}");
     let line = |needle: &str| -> Result<&str> {
         log.lines()
             .find(|l| l.contains(needle))
