@@ -7,7 +7,8 @@
 //! labelled families with the expected labels and values (and, as on an Istio proxy, the
 //! deprecated flat names too: istio-agent's own `wasm` prefix; `proxyStatsMatcher`'s regexps
 //! alone select only the families), Prometheus scrapes them and answers PromQL on them, the access log lines carry the
-//! filter state, and every expression of the shipped dashboard and alerts is accepted.
+//! filter state, and every expression of the shipped dashboard and alerts is accepted. The
+//! combined kfaas-gateway module exports the same families.
 
 use anyhow::{bail, Context, Result};
 use e2e::bench::scenarios::jwt_auth::{claims, Key, ISSUER};
@@ -715,4 +716,51 @@ fn grafana_variables_and_filter_selectors_are_read_as_prometheus_would() {
             "grey_chain_requests"
         ]
     );
+}
+
+/// The combined kfaas-gateway module runs the same stages: the same families.
+#[test]
+fn the_combined_module_exports_the_same_families() -> Result<()> {
+    let key = Key::generate("RS256", "k1")?;
+    let doc = json!({"keys": [key.jwk()?]});
+    let jwks = Upstream::custom("jwks", move |_| UpstreamResponse::json(200, &doc))?;
+    let broken = Upstream::custom("broken", |_| UpstreamResponse::text(500, "down"))?;
+    let echo = Upstream::echo("svc")?;
+    let stats = ProxyStats::from_istio_values(&istio_values_path())?.stats_config();
+    let config =
+        json!({"jwtAuth": jwt_auth(), "greyChain": grey_chain(), "faasRouter": faas_router()});
+    let envoy = Envoy::start(
+        EnvoyConfig::new()
+            .filter(wasm("kfaas-gateway", "kfaas_gateway", &config))
+            .route_to(&echo)
+            .cluster("jwks", jwks.port())
+            .cluster("broken", broken.port())
+            .patch(move |b| b["stats_config"] = stats.clone()),
+    )?;
+    let mut c = claims("alice");
+    c["aud"] = json!("kfaas");
+    let alice = format!("Bearer {}", key.token(&c)?);
+    let grey = [("authorization", alice.as_str()), ("end-user", "test")];
+    let r = http::get(&envoy.url("/faas/api/render"), &grey)?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = http::get(&envoy.url("/faas/api/render"), &[])?;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let text = http::get(&envoy.admin_url("/stats/prometheus"), &[])?.body;
+    let series = parse_exposition(&text);
+    let v = |family: &str, labels: &[(&str, &str)]| value(&series, family, labels);
+    let req = "jwt_auth_requests";
+    assert_eq!(
+        v(req, &[("result", "allowed"), ("reason", "valid")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        v(req, &[("result", "denied"), ("reason", "missing")]),
+        Some(1.0)
+    );
+    let lane = [("at", "gateway"), ("lane", "grey"), ("decision", "header")];
+    assert_eq!(v("grey_chain_requests", &lane), Some(1.0));
+    let routed = [("outcome", "routed"), ("kind", "exact"), ("reason", "none")];
+    assert_eq!(v("faas_router_requests", &routed), Some(1.0));
+    assert_eq!(v("jwt_auth_jwks_keys", &[("issuer_index", "0")]), Some(1.0));
+    Ok(())
 }
