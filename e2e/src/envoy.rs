@@ -231,16 +231,22 @@ fn read_admin_port(path: &Path) -> Option<u16> {
 }
 
 fn scratch_dir() -> Result<PathBuf> {
+    let dir = scratch("envoy")?;
+    // Touch the log so `log()` works even if Envoy never writes.
+    File::create(dir.join("envoy.log"))?;
+    Ok(dir)
+}
+
+/// A new empty directory `$TMPDIR/e2e-<what>-<pid>-<n>`.
+pub(crate) fn scratch(what: &str) -> Result<PathBuf> {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "e2e-envoy-{}-{}",
+        "e2e-{what}-{}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     ));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    // Touch the log so `log()` works even if Envoy never writes.
-    File::create(dir.join("envoy.log"))?;
     Ok(dir)
 }
 
@@ -264,10 +270,11 @@ pub(crate) fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// Spawns from one process-wide thread that never exits. With `die_with_parent`, Envoy then
+/// Spawns from one process-wide thread that never exits. With `die_with_parent`, Envoy (or
+/// Prometheus) then
 /// dies with the test process (a runner timeout, SIGKILL) but not with whichever thread
 /// called `Envoy::start` (tests start Envoys from scoped threads).
-fn spawn(cmd: Command) -> std::io::Result<Child> {
+pub(crate) fn spawn(cmd: Command) -> std::io::Result<Child> {
     type Job = (Command, mpsc::Sender<std::io::Result<Child>>);
     static SPAWNER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
     let spawner = SPAWNER.get_or_init(|| {
@@ -292,7 +299,7 @@ fn spawn(cmd: Command) -> std::io::Result<Child> {
 /// If the test process dies, the kernel kills Envoy too (PR_SET_PDEATHSIG fires when the
 /// spawning *thread* exits, hence `spawn`'s long-lived thread).
 #[cfg(target_os = "linux")]
-fn die_with_parent(cmd: &mut Command) {
+pub(crate) fn die_with_parent(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
     unsafe {
@@ -306,4 +313,4 @@ fn die_with_parent(cmd: &mut Command) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn die_with_parent(_cmd: &mut Command) {}
+pub(crate) fn die_with_parent(_cmd: &mut Command) {}

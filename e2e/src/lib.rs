@@ -16,12 +16,15 @@ mod config;
 mod envoy;
 mod header_list;
 pub mod http;
+pub mod istio_agent;
 mod ports;
+pub mod prometheus;
 mod upstream;
 
 pub use config::{Direction, EnvoyConfig, Listener, Routes, WasmFilter};
 pub use envoy::Envoy;
 pub use ports::free_ports;
+pub use prometheus::Prometheus;
 pub use upstream::{Upstream, UpstreamRequest, UpstreamResponse};
 
 use std::path::PathBuf;

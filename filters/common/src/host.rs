@@ -11,6 +11,7 @@
 //! module exports another ABI, and the e2e tests route on headers the filters
 //! set, on real Envoy.
 
+use crate::metric_name::Family;
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{LogLevel, MapType, MetricType};
 
@@ -124,6 +125,49 @@ impl Gauge {
             let _ = hostcalls::record_metric(id, value);
         }
     }
+}
+
+/// A labelled counter family (see [`crate::metric_name`]): the counter of each
+/// label-value combination is defined on first use, then looked up without
+/// allocating. `tags` and the values passed to `inc` are in the same order.
+#[derive(Debug)]
+pub struct CounterFamily(Family<Counter>);
+
+impl CounterFamily {
+    pub fn new(filter: &'static str, tags: &'static [&'static str], family: &'static str) -> Self {
+        CounterFamily(Family::new(filter, tags, family))
+    }
+
+    pub fn inc(&self, values: &[&str]) {
+        if let Some(c) = self.0.get(values, Counter::define) {
+            c.inc();
+        }
+    }
+}
+
+/// A labelled gauge family, defined like [`CounterFamily`].
+#[derive(Debug)]
+pub struct GaugeFamily(Family<Gauge>);
+
+impl GaugeFamily {
+    pub fn new(filter: &'static str, tags: &'static [&'static str], family: &'static str) -> Self {
+        GaugeFamily(Family::new(filter, tags, family))
+    }
+
+    pub fn set(&self, values: &[&str], value: u64) {
+        if let Some(g) = self.0.get(values, Gauge::define) {
+            g.set(value);
+        }
+    }
+}
+
+/// Puts `value` in the current stream's filter state under `wasm.<name>`
+/// (`proxy_set_property` with the one-element path `name`; Envoy prefixes
+/// `wasm.`). Access logs read it as `%FILTER_STATE(wasm.<name>:PLAIN)%`,
+/// Istio Telemetry CEL as `filter_state['wasm.<name>']`. A host without
+/// filter state ignores it.
+pub fn set_filter_state(name: &str, value: &str) {
+    let _ = hostcalls::set_property(vec![name], Some(value.as_bytes()));
 }
 
 /// The request headers of the current stream, serialized as the host hands

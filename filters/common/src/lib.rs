@@ -9,6 +9,7 @@ pub mod full_match_regex;
 pub mod header_map;
 pub mod host_match;
 pub mod http_token;
+pub mod metric_name;
 pub mod path;
 pub mod path_match;
 pub mod query;

@@ -8,7 +8,7 @@ use crate::policy::{control_header_index, CONTROL_HEADERS};
 use crate::router::{self, Outcome};
 use crate::split::random_u64;
 use filters_common::header_map::Pairs;
-use filters_common::host::{set_request_header, Counter, Gauge};
+use filters_common::host::{set_filter_state, set_request_header, Counter, CounterFamily, Gauge};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{Action, LogLevel};
 use std::cell::RefCell;
@@ -19,6 +19,10 @@ const ORIGINAL_PATH: &str = "x-envoy-original-path";
 
 pub struct State {
     config: Config,
+    /// `faas_router_requests{outcome, kind, reason}`.
+    outcomes: CounterFamily,
+    /// `<svc>.<ns>` per target: the filter state `wasm.faas_router.service`.
+    services: Vec<String>,
     /// Per target, defined on first use so 10,000 routes load fast.
     requests: RefCell<Vec<Option<Counter>>>,
     /// By reason, defined on first use; a dozen reasons at most.
@@ -29,6 +33,10 @@ pub struct State {
 }
 
 impl State {
+    fn count_outcome(&self, outcome: &str, kind: &str, reason: &str) {
+        self.outcomes.inc(&[outcome, kind, reason]);
+    }
+
     fn count_request(&self, target_id: usize) {
         let mut requests = self.requests.borrow_mut();
         if let Some(slot) = requests.get_mut(target_id) {
@@ -83,7 +91,14 @@ impl State {
         Gauge::define("faas_router.routes").set(config.routes.len() as u64);
         Gauge::define("faas_router.config_load_us").set(u64::try_from(micros).unwrap_or(u64::MAX));
         let targets = config.targets.len();
+        let services = config
+            .targets
+            .iter()
+            .map(|t| format!("{}.{}", t.service, t.namespace))
+            .collect();
         State {
+            outcomes: CounterFamily::new("faas_router", &["outcome", "kind", "reason"], "requests"),
+            services,
             config,
             requests: RefCell::new(vec![None; targets]),
             rejected: RefCell::new(Vec::new()),
@@ -153,6 +168,7 @@ impl State {
             Outcome::Untouched => Action::Continue,
             Outcome::Passthrough => {
                 state.passthrough.inc();
+                state.count_outcome("passthrough", "none", "none");
                 Action::Continue
             }
             Outcome::Reject {
@@ -161,6 +177,10 @@ impl State {
                 body,
             } => {
                 state.count_reject(reason);
+                match reason {
+                    "no_route" => state.count_outcome("no_route", "none", "none"),
+                    _ => state.count_outcome("rejected", "none", reason),
+                }
                 let _ = hostcalls::send_http_response(
                     status,
                     vec![("content-type", "application/json")],
@@ -191,6 +211,11 @@ impl State {
                     state.ambiguous.inc();
                 }
                 state.count_request(r.target_id);
+                state.count_outcome("routed", r.route.kind.as_str(), "none");
+                set_filter_state("faas_router.route", &r.route.id);
+                if let Some(service) = state.services.get(r.target_id) {
+                    set_filter_state("faas_router.service", service);
+                }
                 Action::Continue
             }
         }

@@ -9,13 +9,24 @@ use crate::gateway::{self, Decision};
 use crate::headers::{Edits, Headers};
 use crate::sidecar::{self, Via};
 use crate::table::{self, Recorded, Store, Table};
-use filters_common::host::{set_request_header, unix_seconds, Counter, Gauge};
+use filters_common::host::{
+    set_filter_state, set_request_header, unix_seconds, Counter, CounterFamily, Gauge,
+};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{Action, LogLevel, Status};
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 
+/// Baseline as a `lane` label value.
+const BASELINE: &str = "baseline";
+
+/// The flat counters (deprecated, kept one release) and the labelled
+/// families: `grey_chain_requests{at, lane, decision}`,
+/// `grey_chain_correlation_table_entries`, `grey_chain_correlation_table_events{outcome}`.
 struct Metrics {
+    requests: CounterFamily,
+    table_entries: Gauge,
+    table_events: CounterFamily,
     tagged_by_rule: Vec<Counter>,
     trusted: Counter,
     baseline: Counter,
@@ -39,6 +50,13 @@ impl Metrics {
         let c = |name: &str| Counter::define(&format!("grey_chain.{name}"));
         let rules = cfg.gateway.as_ref().map_or(&[][..], |g| &g.rules[..]);
         Metrics {
+            requests: CounterFamily::new("grey_chain", &["at", "lane", "decision"], "requests"),
+            table_entries: Gauge::define("grey_chain.correlation_table_entries"),
+            table_events: CounterFamily::new(
+                "grey_chain",
+                &["outcome"],
+                "correlation_table_events",
+            ),
             tagged_by_rule: rules
                 .iter()
                 .enumerate()
@@ -60,6 +78,24 @@ impl Metrics {
             evicted: c("correlation.evicted"),
             dropped_lanes: c("dropped_lanes"),
         }
+    }
+
+    /// One request's lane decision: the family, and the filter state
+    /// `wasm.grey_chain.lane` when the request is in a lane (absent for baseline).
+    fn decided(&self, at: &str, lane: Option<&str>, decision: &str) {
+        self.requests.inc(&[at, lane.unwrap_or(BASELINE), decision]);
+        if let Some(lane) = lane {
+            set_filter_state("grey_chain.lane", lane);
+        }
+    }
+
+    fn table_event(&self, outcome: &str) {
+        self.table_events.inc(&[outcome]);
+    }
+
+    fn table_size(&self, entries: u64) {
+        self.entries.set(entries);
+        self.table_entries.set(entries);
     }
 }
 
@@ -86,7 +122,7 @@ impl State {
         });
         let metrics = Metrics::define(&cfg);
         if let Some(store) = table.as_ref().map(|_| HostStore) {
-            metrics.entries.set(table::entries(&store));
+            metrics.table_size(table::entries(&store));
         }
         let _ = hostcalls::log(
             LogLevel::Info,
@@ -213,13 +249,21 @@ fn gateway_lane(s: &State) {
     let out = gateway::on_request(&s.cfg, gw, &mut HostHeaders::default());
     let m = &s.metrics;
     match &out.decision {
-        Decision::Rule { index, .. } => {
+        Decision::Rule { index, lane } => {
             if let Some(c) = m.tagged_by_rule.get(*index) {
                 c.inc();
             }
+            let kind = gw.rules.get(*index).map_or("none", |r| r.kind());
+            m.decided("gateway", Some(lane.as_str()), kind);
         }
-        Decision::Trusted(_) => m.trusted.inc(),
-        Decision::Baseline => m.baseline.inc(),
+        Decision::Trusted(lane) => {
+            m.trusted.inc();
+            m.decided("gateway", Some(lane.as_str()), "incoming");
+        }
+        Decision::Baseline => {
+            m.baseline.inc();
+            m.decided("gateway", None, BASELINE);
+        }
     }
     if out.spoof_removed {
         m.spoof_removed.inc();
@@ -234,15 +278,18 @@ fn gateway_lane(s: &State) {
 fn count_recorded(m: &Metrics, r: &Recorded) {
     if r.written {
         m.recorded.inc();
+        m.table_event("recorded");
     }
     if r.evicted {
         m.evicted.inc();
+        m.table_event("evicted");
     }
     if r.replaced_expired {
         m.expired.inc();
+        m.table_event("expired");
     }
     if let Some(n) = r.entries {
-        m.entries.set(n);
+        m.table_size(n);
     }
 }
 
@@ -284,8 +331,15 @@ fn sidecar_lane(s: &State) {
             if let Some(r) = &out.recorded {
                 count_recorded(m, r);
             }
+            let decision = if out.lane.is_some() {
+                "incoming"
+            } else {
+                BASELINE
+            };
+            m.decided("inbound", out.lane.as_deref(), decision);
             if out.unkeyed {
                 m.unkeyed.inc();
+                m.table_event("no_trace_id");
                 debug("grey-chain: inbound lane without a trace id: not remembered");
             }
             if out.dropped {
@@ -303,14 +357,28 @@ fn sidecar_lane(s: &State) {
                 unix_seconds,
                 s.pod_lane.as_deref(),
             );
-            match out.via {
-                Via::Kept => m.kept.inc(),
-                Via::Correlation => m.by_correlation.inc(),
-                Via::PodLabel => m.by_pod_label.inc(),
-                Via::Baseline => m.outbound_baseline.inc(),
-            }
+            let decision = match out.via {
+                Via::Kept => {
+                    m.kept.inc();
+                    "incoming"
+                }
+                Via::Correlation => {
+                    m.by_correlation.inc();
+                    "correlation"
+                }
+                Via::PodLabel => {
+                    m.by_pod_label.inc();
+                    "pod_label"
+                }
+                Via::Baseline => {
+                    m.outbound_baseline.inc();
+                    BASELINE
+                }
+            };
+            m.decided("outbound", out.lane.as_deref(), decision);
             if out.expired {
                 m.expired.inc();
+                m.table_event("expired");
             }
             if out.dropped {
                 m.dropped_lanes.inc();

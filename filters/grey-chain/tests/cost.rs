@@ -117,16 +117,19 @@ fn paths(pinned: bool) -> Vec<Row> {
     }
     let (new, tag) = run(&mut inb, INBOUND, &strs(&grey(9)));
     assert_eq!(tag.as_deref(), Some("grey"));
-    // headers, clock, bucket read + CAS write, `recorded` + `evicted`.
-    row("inbound: new trace id", new, 6 + property);
-    // headers, clock, bucket read: a fresh entry is not rewritten.
+    // headers, clock, bucket read + CAS write, `recorded` + `evicted` (flat, deprecated, and
+    // `correlation_table_events`), `grey_chain_requests`, the lane's filter state.
+    row("inbound: new trace id", new, 10 + property);
+    // headers, clock, bucket read: a fresh entry is not rewritten; the family, the filter state.
     let (seen, _) = run(&mut inb, INBOUND, &strs(&grey(9)));
-    row("inbound: trace id seen before", seen, 3 + property);
-    // headers only.
+    row("inbound: trace id seen before", seen, 5 + property);
+    // headers, `grey_chain_requests` (after a warm-up that defines its baseline series).
+    run(&mut inb, INBOUND, &[("traceparent", &tp(10))]);
     let (none, _) = run(&mut inb, INBOUND, &[("traceparent", &tp(10))]);
-    row("inbound: no lane", none, 1 + property);
+    row("inbound: no lane", none, 2 + property);
 
-    // Outbound, over the bucket the inbound filled (it holds trace 9).
+    // Outbound, over the bucket the inbound filled (it holds trace 9). Every path below also
+    // counts `grey_chain_requests` (issue 20) and, with a lane, sets its filter state.
     let (bucket, _) = inb.shared_data(BUCKET).expect("bucket");
     for (label, path, extra, want, budget) in [
         // headers, `kept`.
@@ -135,7 +138,7 @@ fn paths(pinned: bool) -> Vec<Row> {
             "outbound: lane kept",
             vec![("x-grey", "grey".into()), ("baggage", "lane=grey".into())],
             Some("grey"),
-            2,
+            4,
         ),
         // headers, bucket read, clock, tag + baggage, `by_correlation`.
         (
@@ -143,7 +146,7 @@ fn paths(pinned: bool) -> Vec<Row> {
             "outbound: lane by correlation",
             vec![("traceparent", tp(9))],
             Some("grey"),
-            6,
+            8,
         ),
         // headers, bucket read (a miss), tag + baggage, `by_pod_label`.
         (
@@ -151,7 +154,7 @@ fn paths(pinned: bool) -> Vec<Row> {
             "outbound: lane by pod label",
             vec![("traceparent", tp(20))],
             Some("grey"),
-            5,
+            7,
         ),
         // headers, bucket read (a miss), `baseline`.
         (
@@ -159,7 +162,7 @@ fn paths(pinned: bool) -> Vec<Row> {
             "outbound: baseline",
             vec![("traceparent", tp(20))],
             None,
-            3,
+            4,
         ),
     ] {
         let mut out = pod(label, &config("outbound"));
@@ -184,7 +187,9 @@ type GatewayCase = (
 );
 
 /// Gateway mode, and the bench's wasm floor (this module in gateway mode with
-/// no rules: the headers read and one counter).
+/// no rules: the headers read and two counters, the flat `gateway.baseline`
+/// (deprecated) and `grey_chain_requests`). Each path also counts
+/// `grey_chain_requests` and, with a lane, sets its filter state (issue 20).
 fn gateway_paths() -> Vec<Row> {
     let mut rows = Vec::new();
     let floor = r#"{"mode":"gateway","tagHeader":"x-wasm-floor","lanes":["floor"],"gateway":{}}"#;
@@ -195,7 +200,7 @@ fn gateway_paths() -> Vec<Row> {
             GATEWAY,
             &[("end-user", "test")],
             Some("grey"),
-            4,
+            6,
         ),
         // headers, `baseline`.
         (
@@ -203,7 +208,7 @@ fn gateway_paths() -> Vec<Row> {
             GATEWAY,
             &[("end-user", "someone")],
             None,
-            2,
+            3,
         ),
         // headers, tag removed, `baseline`, `spoofed_removed`, its debug log.
         (
@@ -211,14 +216,14 @@ fn gateway_paths() -> Vec<Row> {
             GATEWAY,
             &[("x-grey", "grey")],
             None,
-            5,
+            6,
         ),
         (
             "wasm floor (bench)",
             floor,
             &[("traceparent", TRACEPARENT)],
             None,
-            2,
+            3,
         ),
     ];
     for (path, config, extra, want, budget) in cases {

@@ -17,7 +17,7 @@ use std::rc::Rc;
 mod fetch;
 mod metric;
 
-pub use metric::Metric;
+pub use metric::{Metric, RequestOutcome, RequestResult};
 
 /// Longest path (in bytes) an audit log line shows.
 const AUDIT_LOG_PATH_BYTES: usize = 200;
@@ -81,6 +81,11 @@ pub struct Engine {
     optional_locations: Vec<Location>,
     output_headers: Vec<String>,
     metrics: Vec<Metric>,
+    /// The last decided request's outcome (`take_outcome`).
+    outcome: Option<RequestOutcome>,
+    /// While judging: no requirement applied / the first verified token's rule.
+    skipped: bool,
+    verified_rule: Option<usize>,
 }
 
 enum Refusal {
@@ -142,6 +147,9 @@ impl Engine {
             config,
             backend: Backend::module(),
             metrics: Vec::new(),
+            outcome: None,
+            skipped: false,
+            verified_rule: None,
         }
     }
 
@@ -198,14 +206,42 @@ impl Engine {
     /// [`Decision::Audit`]: counted as `audit.<reason>` instead of
     /// `denied.<reason>`, the request passes.
     pub fn decide(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
+        self.skipped = false;
+        self.verified_rule = None;
         let decision = self.judge(req, now, may_wait);
         self.account(req, decision)
+    }
+
+    /// The outcome of the last request decided (`None` while it waits for
+    /// keys, or once taken).
+    pub fn take_outcome(&mut self) -> Option<RequestOutcome> {
+        self.outcome.take()
+    }
+
+    /// Keys currently loaded for rule `rule` (0: none yet).
+    pub fn key_count(&self, rule: usize) -> usize {
+        self.keys
+            .get(rule)
+            .and_then(|k| k.set.as_ref())
+            .map_or(0, |s| s.keys.len())
+    }
+
+    /// How many rules (issuer indexes) there are.
+    pub fn rule_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The issuer of rule `rule`.
+    pub fn issuer(&self, rule: usize) -> Option<&str> {
+        self.config.jwt_rules.get(rule).map(|r| r.issuer.as_str())
     }
 
     /// For a request that would wait for keys while `maxWaitingRequests`
     /// others already do: 503 `busy` at once (in audit mode, passed and
     /// counted).
     pub fn busy(&mut self, req: &Request) -> Decision {
+        self.skipped = false;
+        self.verified_rule = None;
         let refusal = self.deny(Failure::Busy, req);
         self.account(req, refusal)
     }
@@ -216,6 +252,29 @@ impl Engine {
 
     /// Counts a decision and turns a refusal into an audit in audit mode.
     fn account(&mut self, req: &Request, decision: Decision) -> Decision {
+        let outcome = |result, reason| RequestOutcome {
+            result,
+            reason,
+            rule: None,
+        };
+        self.outcome = match &decision {
+            Decision::Deny(d) if self.config.mode == Mode::Audit => {
+                Some(outcome(RequestResult::AuditDenied, d.reason.name()))
+            }
+            Decision::Deny(d) => Some(outcome(RequestResult::Denied, d.reason.name())),
+            Decision::Audit { reason, .. } => {
+                Some(outcome(RequestResult::AuditDenied, reason.name()))
+            }
+            Decision::Continue(_) if self.skipped => Some(outcome(RequestResult::Skipped, "none")),
+            Decision::Continue(_) => Some(match self.verified_rule {
+                Some(rule) => RequestOutcome {
+                    rule: Some(rule),
+                    ..outcome(RequestResult::Allowed, "valid")
+                },
+                None => outcome(RequestResult::Allowed, "none"),
+            }),
+            Decision::Wait { .. } => None,
+        };
         match decision {
             Decision::Deny(d) if self.config.mode == Mode::Audit => {
                 self.metrics.push(Metric::Audit(d.reason));
@@ -246,6 +305,7 @@ impl Engine {
             Err(e) => return Decision::Deny(response::bad_path(e.reason())),
         };
         if requirement == Requirement::None {
+            self.skipped = true;
             return Decision::Continue(Vec::new());
         }
         if !self.required.is_empty() {
@@ -262,6 +322,7 @@ impl Engine {
         match self.verify(&found, now, may_wait) {
             Ok(entry) => {
                 self.metrics.push(Metric::Allowed);
+                self.verified_rule = Some(entry.rule);
                 Decision::Continue(self.outputs(req, &found, &entry))
             }
             Err(Refusal::Fail(f)) => self.deny(f, req),
@@ -311,6 +372,7 @@ impl Engine {
                 }
                 Ok(entry) => {
                     verified = true;
+                    self.verified_rule = self.verified_rule.or(Some(entry.rule));
                     let outputs = self.outputs(req, &found, &entry);
                     if outputs.iter().any(|m| matches!(m, Mutation::Remove(_))) {
                         removed.push(found.location);

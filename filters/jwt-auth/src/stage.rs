@@ -8,9 +8,11 @@
 use crate::config::Config;
 use crate::crypto::backend::{Backend, Family};
 use crate::crypto::self_test;
-use crate::engine::{Decision, Engine, Metric, Mutation};
+use crate::engine::{Decision, Engine, Metric, Mutation, RequestOutcome};
 use crate::extract::{Removal, Request};
-use filters_common::host::{set_request_header, unix_seconds, Counter, Gauge};
+use filters_common::host::{
+    set_filter_state, set_request_header, unix_seconds, Counter, CounterFamily, Gauge, GaugeFamily,
+};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{Action, LogLevel, MapType};
 use std::cell::RefCell;
@@ -30,11 +32,46 @@ struct Waiter {
     request: Request,
 }
 
+/// The labelled families (METRICS in the README): `jwt_auth_requests{result,
+/// reason}`, `jwt_auth_jwks_fetches{issuer_index, result}`,
+/// `jwt_auth_jwks_keys{issuer_index}`.
+struct Families {
+    requests: CounterFamily,
+    fetches: CounterFamily,
+    keys: GaugeFamily,
+    /// `issuer_index` label values, built once per configuration.
+    indexes: Vec<String>,
+}
+
+impl Default for Families {
+    fn default() -> Self {
+        Families {
+            requests: CounterFamily::new("jwt_auth", &["result", "reason"], "requests"),
+            fetches: CounterFamily::new("jwt_auth", &["issuer_index", "result"], "jwks_fetches"),
+            keys: GaugeFamily::new("jwt_auth", &["issuer_index"], "jwks_keys"),
+            indexes: Vec::new(),
+        }
+    }
+}
+
+impl Families {
+    fn index(&self, rule: usize) -> &str {
+        self.indexes.get(rule).map_or("none", String::as_str)
+    }
+
+    /// The keys gauge of `rule` from the engine.
+    fn keys_loaded(&self, engine: &Engine, rule: usize) {
+        self.keys
+            .set(&[self.index(rule)], engine.key_count(rule) as u64);
+    }
+}
+
 #[derive(Default)]
 struct Shared {
     engine: Option<Engine>,
-    /// In `Metric::all()` order.
+    /// In `Metric::all()` order (the flat names, deprecated).
     counters: Vec<Counter>,
+    families: Families,
     /// Streams paused until their rule's keys arrive, by context id.
     waiting: BTreeMap<u32, Waiter>,
     /// JWKS calls in flight: token → rule.
@@ -46,15 +83,48 @@ struct Shared {
 }
 
 impl Shared {
-    fn count(&mut self) {
+    /// Counts what the engine recorded and, after a request was decided, its
+    /// outcome (family and filter state of the effective stream).
+    /// `fetched`: the rule whose JWKS fetch just ended.
+    fn count_fetched(&mut self, fetched: Option<usize>) {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
+        let families = &self.families;
         for m in engine.drain_metrics() {
             if let Some(c) = self.counters.get(m.index()) {
                 c.inc();
             }
+            let result = match m {
+                Metric::JwksFetchSuccess => "success",
+                Metric::JwksFetchFailure => "failure",
+                _ => continue,
+            };
+            if let Some(rule) = fetched {
+                families.fetches.inc(&[families.index(rule), result]);
+            }
         }
+        if let Some(rule) = fetched {
+            families.keys_loaded(engine, rule);
+        }
+        if let Some(outcome) = engine.take_outcome() {
+            publish(families, engine, outcome);
+        }
+    }
+
+    fn count(&mut self) {
+        self.count_fetched(None);
+    }
+}
+
+/// A decided request: `jwt_auth_requests` and the filter state
+/// `wasm.jwt_auth.result` (and `wasm.jwt_auth.issuer` of a valid token).
+fn publish(families: &Families, engine: &Engine, outcome: RequestOutcome) {
+    let result = outcome.result.name();
+    families.requests.inc(&[result, outcome.reason]);
+    set_filter_state("jwt_auth.result", result);
+    if let Some(issuer) = outcome.rule.and_then(|r| engine.issuer(r)) {
+        set_filter_state("jwt_auth.issuer", issuer);
     }
 }
 
@@ -114,7 +184,7 @@ fn finish_fetch(shared: &mut Shared, rule: usize, t: i64, result: Result<&[u8], 
             log(if warn { LogLevel::Warn } else { LogLevel::Info }, &line);
         }
     }
-    shared.count();
+    shared.count_fetched(Some(rule));
     if shared.engine.as_ref().is_some_and(|e| e.keys_pending(rule)) {
         return;
     }
@@ -245,6 +315,10 @@ impl Filter {
                 log(LogLevel::Error, &format!("configuration refused: {e}"));
                 return false;
             }
+        }
+        shared.families.indexes = (0..rules).map(|i| i.to_string()).collect();
+        for rule in 0..rules {
+            shared.families.keys_loaded(&engine, rule);
         }
         shared.engine = Some(engine);
         shared.calls.clear();

@@ -469,3 +469,51 @@ fn audit_mode_passes_what_enforce_refuses_and_counts_it_by_reason() {
     let (_, log) = audit(&e.decide(&get(&long, &[]), NOW, false));
     assert!(log.len() < 300, "{}", log.len());
 }
+
+/// The outcome behind `jwt_auth_requests{result, reason}` and `wasm.jwt_auth.result`.
+#[test]
+fn each_decision_has_its_outcome() {
+    use jwt_auth::engine::{RequestOutcome, RequestResult};
+    let k = hmac(b"secret-secret-secret-secret-0123");
+    let rules = r#","rules":[{"match":{"prefix":"/public/"},"requirement":"allow_missing"},{"match":{"exact":"/healthz"},"requirement":"none"}]"#;
+    let mut e = engine("", rules, &[k.jwk(None, Some("HS256"))]);
+    let tok = token(&k, &json!({"alg": "HS256"}), &claims());
+    let outcome = |result, reason, rule| {
+        Some(RequestOutcome {
+            result,
+            reason,
+            rule,
+        })
+    };
+    e.decide(&bearer(&tok), NOW, false);
+    assert_eq!(
+        e.take_outcome(),
+        outcome(RequestResult::Allowed, "valid", Some(0))
+    );
+    assert_eq!(e.take_outcome(), None, "taken once");
+    e.decide(&get("/public/x", &[]), NOW, false);
+    assert_eq!(
+        e.take_outcome(),
+        outcome(RequestResult::Allowed, "none", None)
+    );
+    e.decide(&get("/healthz", &[]), NOW, false);
+    assert_eq!(
+        e.take_outcome(),
+        outcome(RequestResult::Skipped, "none", None)
+    );
+    e.decide(&get("/private", &[]), NOW, false);
+    assert_eq!(
+        e.take_outcome(),
+        outcome(RequestResult::Denied, "missing", None)
+    );
+    assert_eq!(e.key_count(0), 1);
+    assert_eq!(e.issuer(0), Some(ISS));
+
+    let mut audit = engine("", r#","mode":"audit""#, &[k.jwk(None, Some("HS256"))]);
+    let d = audit.decide(&bearer("x.y.z"), NOW, false);
+    assert!(matches!(d, Decision::Audit { .. }), "{d:?}");
+    assert_eq!(
+        audit.take_outcome(),
+        outcome(RequestResult::AuditDenied, "malformed", None)
+    );
+}

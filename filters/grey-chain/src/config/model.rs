@@ -56,6 +56,23 @@ pub struct Rule {
     pub percentage: Option<Percentage>,
 }
 
+impl Rule {
+    /// The rule kind (the `decision` label of `grey_chain_requests`): where
+    /// its `match` reads (`header`, `cookie`, `query`), else `percentage`,
+    /// else `all` (a rule with neither takes every request).
+    pub fn kind(&self) -> &'static str {
+        match (&self.matcher, &self.percentage) {
+            (Some(m), _) => match m.source {
+                Source::Header(_) => "header",
+                Source::Cookie(_) => "cookie",
+                Source::Query(_) => "query",
+            },
+            (None, Some(_)) => "percentage",
+            (None, None) => "all",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Header(String),

@@ -64,3 +64,37 @@ impl Metric {
 fn failure_index(f: Failure) -> usize {
     Failure::ALL.iter().position(|x| *x == f).unwrap_or(0)
 }
+
+/// The `result` label of `jwt_auth_requests` (and the filter state
+/// `wasm.jwt_auth.result`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestResult {
+    Allowed,
+    Denied,
+    /// Audit mode: would have been denied, passed.
+    AuditDenied,
+    /// The request's path needs no token (no requirement applies).
+    Skipped,
+}
+
+impl RequestResult {
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestResult::Allowed => "allowed",
+            RequestResult::Denied => "denied",
+            RequestResult::AuditDenied => "audit_denied",
+            RequestResult::Skipped => "skipped",
+        }
+    }
+}
+
+/// What one request came to, for the labelled family and the filter state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestOutcome {
+    pub result: RequestResult,
+    /// The `reason` label: the failure's name for denied and audit_denied,
+    /// `valid` for allowed with a verified token, `none` otherwise.
+    pub reason: &'static str,
+    /// The rule (issuer index) of the first verified token.
+    pub rule: Option<usize>,
+}
