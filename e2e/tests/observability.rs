@@ -14,7 +14,10 @@ use anyhow::{bail, Context, Result};
 use e2e::bench::scenarios::jwt_auth::{claims, Key, ISSUER};
 use e2e::istio_agent::{istio_values_path, ProxyStats};
 use e2e::prometheus::{promtool_check_rules, SCRAPE_INTERVAL};
-use e2e::{http, Envoy, EnvoyConfig, Listener, Prometheus, Upstream, UpstreamResponse, WasmFilter};
+use e2e::{
+    http, Direction, Envoy, EnvoyConfig, Listener, Prometheus, Upstream, UpstreamResponse,
+    WasmFilter,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,6 +45,11 @@ fn grey_chain() -> Value {
             {"lane": "grey", "match": {"header": {"name": "end-user", "exact": "test"}}},
             {"lane": "grey", "match": {"cookie": {"name": "lane", "exact": "grey"}}}]}
     })
+}
+
+fn grey_chain_sidecar() -> Value {
+    json!({"mode": "sidecar", "tagHeader": "x-grey", "lanes": ["grey"],
+           "sidecar": {"direction": "inbound"}})
 }
 
 fn faas_router() -> Value {
@@ -107,6 +115,17 @@ fn gateway(
             .listener(
                 Listener::new("audit")
                     .filter(wasm("jwt-auth-audit", "jwt_auth", &audit))
+                    .route_to_cluster(echo.name()),
+            )
+            // A sidecar's inbound listener: grey-chain records lanes in its correlation table.
+            .listener(
+                Listener::new("inbound")
+                    .direction(Direction::Inbound)
+                    .filter(wasm(
+                        "grey-chain-inbound",
+                        "grey_chain",
+                        &grey_chain_sidecar(),
+                    ))
                     .route_to_cluster(echo.name()),
             )
             .cluster("jwks", jwks.port())
@@ -278,6 +297,21 @@ fn run_with(name: &str, stats: Value) -> Result<Run> {
         bail!("audit listener: {} {}", r.status, r.body);
     }
 
+    // A grey request reaching a sidecar with a trace context: recorded in the correlation table.
+    let r = http::get(
+        &envoy.listener_url("inbound", "/orders"),
+        &[
+            ("x-grey", "grey"),
+            (
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        ],
+    )?;
+    if r.status != 200 {
+        bail!("inbound listener: {} {}", r.status, r.body);
+    }
+
     // Everything scraped: the last request's counter is in Prometheus.
     prometheus.wait_for(
         r#"faas_router_requests{outcome="no_route"} == 1"#,
@@ -348,6 +382,12 @@ fn the_labelled_families_reach_prometheus_and_the_access_log_carries_the_filter_
     assert_eq!(v(grey, &at("grey", "cookie")), Some(1.0));
     let baseline = (VALID_SHOWROOM + 1 + 1 + 1 + 1) as f64; // + profile, public, healthz, no route
     assert_eq!(v(grey, &at("baseline", "baseline")), Some(baseline));
+    // The sidecar's inbound listener: the incoming lane kept and recorded for its trace id.
+    let inbound = [("at", "inbound"), ("lane", "grey"), ("decision", "incoming")];
+    assert_eq!(v(grey, &inbound), Some(1.0));
+    let recorded = [("outcome", "recorded")];
+    assert_eq!(v("grey_chain_correlation_table_events", &recorded), Some(1.0));
+    assert_eq!(v("grey_chain_correlation_table_entries", &[]), Some(1.0));
     // faas-router
     let faas = "faas_router_requests";
     let routed = |kind| [("outcome", "routed"), ("kind", kind), ("reason", "none")];
@@ -518,6 +558,7 @@ fn the_stats_matcher_regexps_select_only_the_labelled_families() -> Result<()> {
         families,
         [
             "faas_router_requests",
+            "grey_chain_correlation_table_events",
             "grey_chain_requests",
             "jwt_auth_jwks_fetches",
             "jwt_auth_requests",
