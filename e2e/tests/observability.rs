@@ -383,10 +383,17 @@ fn the_labelled_families_reach_prometheus_and_the_access_log_carries_the_filter_
     let baseline = (VALID_SHOWROOM + 1 + 1 + 1 + 1) as f64; // + profile, public, healthz, no route
     assert_eq!(v(grey, &at("baseline", "baseline")), Some(baseline));
     // The sidecar's inbound listener: the incoming lane kept and recorded for its trace id.
-    let inbound = [("at", "inbound"), ("lane", "grey"), ("decision", "incoming")];
+    let inbound = [
+        ("at", "inbound"),
+        ("lane", "grey"),
+        ("decision", "incoming"),
+    ];
     assert_eq!(v(grey, &inbound), Some(1.0));
     let recorded = [("outcome", "recorded")];
-    assert_eq!(v("grey_chain_correlation_table_events", &recorded), Some(1.0));
+    assert_eq!(
+        v("grey_chain_correlation_table_events", &recorded),
+        Some(1.0)
+    );
     assert_eq!(v("grey_chain_correlation_table_entries", &[]), Some(1.0));
     // faas-router
     let faas = "faas_router_requests";
