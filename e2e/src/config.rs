@@ -36,6 +36,12 @@ impl WasmFilter {
         }
     }
 
+    /// A plugin of the kfaas gateway as the manifests deploy it: `dist/<module>.wasm`
+    /// in `kfaas-system`, `pluginConfig` = `config`.
+    pub fn kfaas_gateway_plugin(name: &str, module: &str, config: &Value) -> Self {
+        WasmFilter::new(name, "kfaas-system", crate::dist(module)).config(config)
+    }
+
     /// An environment variable of the VM (Istio `vmConfig.env`).
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_owned(), value.to_owned()));

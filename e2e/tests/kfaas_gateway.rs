@@ -44,19 +44,24 @@ fn faas_router() -> Value {
     })
 }
 
-fn wasm(name: &str, module: &str, config: &Value) -> WasmFilter {
-    WasmFilter::new(name, "kfaas-system", e2e::dist(module))
-        .root_id(name)
-        .config_json(config.to_string())
-        .fail_closed()
-}
-
 fn three_plugins(echo: &Upstream, jwks: &Upstream) -> anyhow::Result<Envoy> {
     Envoy::start(
         EnvoyConfig::new()
-            .filter(wasm("jwt-auth", "jwt_auth", &jwt_auth()))
-            .filter(wasm("grey-chain", "grey_chain", &grey_chain()))
-            .filter(wasm("faas-router", "faas_router", &faas_router()))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "jwt-auth",
+                "jwt_auth",
+                &jwt_auth(),
+            ))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "grey-chain",
+                "grey_chain",
+                &grey_chain(),
+            ))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "faas-router",
+                "faas_router",
+                &faas_router(),
+            ))
             .route_to(echo)
             .cluster("jwks", jwks.port()),
     )
@@ -67,7 +72,11 @@ fn combined(echo: &Upstream, jwks: &Upstream) -> anyhow::Result<Envoy> {
         json!({"jwtAuth": jwt_auth(), "greyChain": grey_chain(), "faasRouter": faas_router()});
     Envoy::start(
         EnvoyConfig::new()
-            .filter(wasm("kfaas-gateway", "kfaas_gateway", &config))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "kfaas-gateway",
+                "kfaas_gateway",
+                &config,
+            ))
             .route_to(echo)
             .cluster("jwks", jwks.port()),
     )
@@ -267,7 +276,7 @@ fn a_missing_section_switches_its_stage_off() -> anyhow::Result<()> {
     let echo = Upstream::echo("svc")?;
     let envoy = Envoy::start(
         EnvoyConfig::new()
-            .filter(wasm(
+            .filter(WasmFilter::kfaas_gateway_plugin(
                 "kfaas-gateway",
                 "kfaas_gateway",
                 &json!({"faasRouter": faas_router()}),

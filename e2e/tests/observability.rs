@@ -65,13 +65,6 @@ fn faas_router() -> Value {
     })
 }
 
-fn wasm(name: &str, module: &str, config: &Value) -> WasmFilter {
-    WasmFilter::new(name, "kfaas-system", e2e::dist(module))
-        .root_id(name)
-        .config_json(config.to_string())
-        .fail_closed()
-}
-
 /// `meshConfig.extensionProviders[name=kfaas-access-log]`'s text format.
 fn access_log_format() -> Result<String> {
     let path = istio_values_path();
@@ -108,20 +101,36 @@ fn gateway(
     }]);
     Envoy::start(
         EnvoyConfig::new()
-            .filter(wasm("jwt-auth", "jwt_auth", &jwt_auth()))
-            .filter(wasm("grey-chain", "grey_chain", &grey_chain()))
-            .filter(wasm("faas-router", "faas_router", &faas_router()))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "jwt-auth",
+                "jwt_auth",
+                &jwt_auth(),
+            ))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "grey-chain",
+                "grey_chain",
+                &grey_chain(),
+            ))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "faas-router",
+                "faas_router",
+                &faas_router(),
+            ))
             .route_to(echo)
             .listener(
                 Listener::new("audit")
-                    .filter(wasm("jwt-auth-audit", "jwt_auth", &audit))
+                    .filter(WasmFilter::kfaas_gateway_plugin(
+                        "jwt-auth-audit",
+                        "jwt_auth",
+                        &audit,
+                    ))
                     .route_to_cluster(echo.name()),
             )
             // A sidecar's inbound listener: grey-chain records lanes in its correlation table.
             .listener(
                 Listener::new("inbound")
                     .direction(Direction::Inbound)
-                    .filter(wasm(
+                    .filter(WasmFilter::kfaas_gateway_plugin(
                         "grey-chain-inbound",
                         "grey_chain",
                         &grey_chain_sidecar(),
@@ -779,7 +788,11 @@ fn the_combined_module_exports_the_same_families() -> Result<()> {
         json!({"jwtAuth": jwt_auth(), "greyChain": grey_chain(), "faasRouter": faas_router()});
     let envoy = Envoy::start(
         EnvoyConfig::new()
-            .filter(wasm("kfaas-gateway", "kfaas_gateway", &config))
+            .filter(WasmFilter::kfaas_gateway_plugin(
+                "kfaas-gateway",
+                "kfaas_gateway",
+                &config,
+            ))
             .route_to(&echo)
             .cluster("jwks", jwks.port())
             .cluster("broken", broken.port())

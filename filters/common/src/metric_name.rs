@@ -64,15 +64,15 @@ pub fn tagged(filter: &str, tags: &[&str], values: &[&str], family: &str) -> Opt
     Some(name)
 }
 
+/// Label values of one defined combination, in the order of the tags.
+type Values = Box<[Box<str>]>;
+
 /// One labelled family: the metric of each label-value combination defined
 /// on first use and cached (`T`: the host's metric handle). A lookup compares
 /// the values with the cached ones and allocates nothing; the name is built
 /// only the first time a combination is seen. Label sets are small (the
 /// filters use closed sets, and lane names and issuer indexes from the
 /// configuration), so a linear search is the cheap one.
-/// Label values of one defined combination, in the order of the tags.
-type Values = Box<[Box<str>]>;
-
 #[derive(Debug)]
 pub struct Family<T> {
     filter: &'static str,
