@@ -226,11 +226,6 @@ impl Engine {
             .map_or(0, |s| s.keys.len())
     }
 
-    /// How many rules (issuer indexes) there are.
-    pub fn rule_count(&self) -> usize {
-        self.keys.len()
-    }
-
     /// The issuer of rule `rule`.
     pub fn issuer(&self, rule: usize) -> Option<&str> {
         self.config.jwt_rules.get(rule).map(|r| r.issuer.as_str())
