@@ -16,6 +16,7 @@ pub fn engine() -> &'static Engine {
         let mut config = Config::new();
         // Fuel counts the wasm instructions a callback executes (`Host::meter`).
         config.consume_fuel(true);
+        crate::profile::configure(&mut config);
         Engine::new(&config).unwrap_or_else(|_| Engine::default())
     })
 }
@@ -39,7 +40,12 @@ fn cache_dir() -> PathBuf {
 pub fn module(wasm: &[u8]) -> Result<Module> {
     let digest = Sha256::digest(wasm);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let path = cache_dir().join(format!("{hex}.cwasm"));
+    let epoch = if crate::profile::enabled() {
+        "-epoch"
+    } else {
+        ""
+    };
+    let path = cache_dir().join(format!("{hex}{epoch}.cwasm"));
     if path.exists() {
         // SAFETY: the file is one this function wrote with Module::serialize;
         // wasmtime checks that it matches this engine's version and settings

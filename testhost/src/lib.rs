@@ -15,6 +15,7 @@
 
 mod abi;
 mod cache;
+pub mod profile;
 mod properties;
 mod state;
 mod stream;

@@ -33,6 +33,7 @@ impl Vm {
             .set_fuel(u64::MAX)
             .map_err(anyhow::Error::from)
             .context("setting fuel")?;
+        crate::profile::attach(engine, &mut store);
         store.call_hook(|mut store, hook| {
             if matches!(hook, CallHook::CallingHost) {
                 store.data_mut().host_calls += 1;

@@ -74,6 +74,8 @@ pub struct Engine {
     backend: Backend,
     keys: Vec<RuleKeys>,
     cache: TokenCache,
+    /// The last token header read (a first-seen token skips re-reading it).
+    header_memo: verify::HeaderMemo,
     locations: Vec<Location>,
     /// `presence: REQUIRED` rules, each with its own token locations; when
     /// there are any, `optional_locations` are the other rules' locations.
@@ -139,6 +141,7 @@ impl Engine {
             .collect();
         Engine {
             cache: TokenCache::new(config.cache_max_entries, config.cache_max_bytes),
+            header_memo: verify::HeaderMemo::default(),
             required: required.into(),
             optional_locations,
             output_headers: config.output_headers(),
@@ -433,7 +436,7 @@ impl Engine {
             self.cache.remove(&found.token);
         }
         self.metrics.push(Metric::CacheMiss);
-        let parsed = verify::parse(&found.token)?;
+        let parsed = verify::parse_remembering(&found.token, &mut self.header_memo)?;
         let index = self
             .config
             .jwt_rules

@@ -194,11 +194,21 @@ fn finish_fetch(shared: &mut Shared, rule: usize, t: i64, result: Result<&[u8], 
         .filter(|(_, w)| w.rule == rule)
         .map(|(id, _)| *id)
         .collect();
-    resume(shared, &ids, t);
+    resume(shared, &ids, t, Again::MayWait);
 }
 
-/// Decides again, without waiting, for streams that waited for keys.
-fn resume(shared: &mut Shared, ids: &[u32], t: i64) {
+/// Whether a resumed request may wait again, for another rule's keys.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Again {
+    /// Within `MAX_WAIT_SECONDS` of when it first waited (a request whose
+    /// `presence: REQUIRED` tokens come from several remote JWKS needs each).
+    MayWait,
+    /// Decided now: the wait is over, or the configuration changed.
+    Decide,
+}
+
+/// Decides again for streams that waited for keys.
+fn resume(shared: &mut Shared, ids: &[u32], t: i64, again: Again) {
     for id in ids {
         let Some(w) = shared.waiting.remove(id) else {
             continue;
@@ -209,7 +219,13 @@ fn resume(shared: &mut Shared, ids: &[u32], t: i64) {
         let Some(engine) = shared.engine.as_mut() else {
             continue;
         };
-        let decision = engine.decide(&w.request, t, false);
+        let may_wait = again == Again::MayWait && t - w.since <= MAX_WAIT_SECONDS;
+        let decision = engine.decide(&w.request, t, may_wait);
+        if let Decision::Wait { rule } = decision {
+            shared.count();
+            shared.waiting.insert(*id, Waiter { rule, ..w });
+            continue;
+        }
         let action = apply(decision, &w.request, engine.output_headers());
         shared.count();
         let action = match (&shared.next, action) {
@@ -325,7 +341,7 @@ impl Filter {
         // The old fetches are dropped with the old engine: every request that
         // waited for them is answered now, by the new configuration.
         let waiting: Vec<u32> = shared.waiting.keys().copied().collect();
-        resume(&mut shared, &waiting, t);
+        resume(&mut shared, &waiting, t, Again::Decide);
         let _ = hostcalls::set_effective_context(self.root_id);
         log(
             LogLevel::Info,
@@ -350,7 +366,7 @@ impl Filter {
             .filter(|(_, w)| t - w.since > MAX_WAIT_SECONDS)
             .map(|(id, _)| *id)
             .collect();
-        resume(&mut shared, &stale, t);
+        resume(&mut shared, &stale, t, Again::Decide);
         let _ = hostcalls::set_effective_context(self.root_id);
     }
 

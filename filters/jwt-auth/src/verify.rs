@@ -80,33 +80,42 @@ pub struct Times {
     pub iat: Option<i64>,
 }
 
+/// The last token header read, by its base64url segment: the tokens of one
+/// issuer and key share one header, so most requests skip decoding it. Only
+/// a header that passed every check is remembered.
+#[derive(Debug, Default)]
+pub struct HeaderMemo {
+    segment: String,
+    header: Option<(Alg, Option<String>)>,
+}
+
 /// Checks the form of a compact JWS. The JSON serialization, other segment
 /// counts, padding and non-url base64 are all malformed. (The size limit is
 /// the engine's, checked before the cache lookup.)
 pub fn parse(token: &str) -> Result<Parsed<'_>, Failure> {
+    parse_remembering(token, &mut HeaderMemo::default())
+}
+
+/// [`parse`], reading the header from `memo` when its segment is the one
+/// remembered (and remembering it otherwise).
+pub fn parse_remembering<'t>(token: &'t str, memo: &mut HeaderMemo) -> Result<Parsed<'t>, Failure> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(Failure::Malformed);
     };
-    let header = object(h)?;
+    let (alg, kid) = match &memo.header {
+        Some(known) if memo.segment == h => known.clone(),
+        _ => {
+            let header = header(h)?;
+            memo.segment = h.to_owned();
+            memo.header = Some(header.clone());
+            header
+        }
+    };
     let claims = object(p)?;
     let signature = b64::decode(s.as_bytes()).ok_or(Failure::Malformed)?;
-    // We understand no critical extension, so any `crit` is refused (RFC 7515 §4.1.11).
-    if header.contains_key("crit") || header.contains_key("b64") {
-        return Err(Failure::Malformed);
-    }
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .and_then(Alg::from_name)
-        .ok_or(Failure::Malformed)?;
-    let kid = match header.get("kid") {
-        None => None,
-        Some(Value::String(k)) => Some(k.clone()),
-        Some(_) => return Err(Failure::Malformed),
-    };
     let issuer = match claims.get("iss") {
         None => None,
         Some(Value::String(i)) => Some(i.clone()),
@@ -123,6 +132,26 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, Failure> {
         signing_input,
         signature,
     })
+}
+
+/// The header's `alg` and `kid`, after its checks.
+fn header(segment: &str) -> Result<(Alg, Option<String>), Failure> {
+    let header = object(segment)?;
+    // We understand no critical extension, so any `crit` is refused (RFC 7515 §4.1.11).
+    if header.contains_key("crit") || header.contains_key("b64") {
+        return Err(Failure::Malformed);
+    }
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(Alg::from_name)
+        .ok_or(Failure::Malformed)?;
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(k)) => Some(k.clone()),
+        Some(_) => return Err(Failure::Malformed),
+    };
+    Ok((alg, kid))
 }
 
 fn object(segment: &str) -> Result<Map<String, Value>, Failure> {
@@ -229,5 +258,65 @@ pub fn check_audience(claims: &Map<String, Value>, rule: &JwtRule) -> Result<(),
         Ok(())
     } else {
         Err(Failure::Audience)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::b64::encode;
+
+    fn token(header: &str, claims: &str) -> String {
+        format!(
+            "{}.{}.c2ln",
+            encode(header.as_bytes()),
+            encode(claims.as_bytes())
+        )
+    }
+
+    #[test]
+    fn a_remembered_header_answers_only_for_its_own_segment() {
+        let mut memo = HeaderMemo::default();
+        let good = token(r#"{"alg":"RS256","kid":"k1"}"#, r#"{"iss":"a"}"#);
+        let parsed = parse_remembering(&good, &mut memo).unwrap();
+        assert_eq!(
+            (parsed.alg, parsed.kid.as_deref()),
+            (Alg::RS256, Some("k1"))
+        );
+        // Another header is read, not taken from the memo.
+        for bad in [
+            r#"{"alg":"RS256","kid":"k1","crit":["x"]}"#,
+            r#"{"alg":"none","kid":"k1"}"#,
+            r#"{"alg":"RS256","kid":7}"#,
+            r#"{"alg":"RS256","alg":"HS256"}"#,
+        ] {
+            let t = token(bad, r#"{"iss":"a"}"#);
+            assert_eq!(
+                parse_remembering(&t, &mut memo).unwrap_err(),
+                Failure::Malformed,
+                "{bad}"
+            );
+            assert_eq!(parse(&t).unwrap_err(), Failure::Malformed, "{bad}");
+        }
+        let other = token(r#"{"alg":"ES256","kid":"k2"}"#, r#"{"iss":"b"}"#);
+        let parsed = parse_remembering(&other, &mut memo).unwrap();
+        assert_eq!(
+            (parsed.alg, parsed.kid.as_deref()),
+            (Alg::ES256, Some("k2"))
+        );
+        assert_eq!(parsed.issuer.as_deref(), Some("b"));
+        // The remembered header does not excuse the rest of the token.
+        let h = good.split('.').next().unwrap();
+        for rest in ["e30", "e30.c2ln.x", "bm90IGpzb24.c2ln", "e30.c2l+"] {
+            let t = format!("{h}.{rest}");
+            assert_eq!(
+                parse_remembering(&t, &mut memo).unwrap_err(),
+                Failure::Malformed,
+                "{t}"
+            );
+        }
+        let again = parse_remembering(&good, &mut memo).unwrap();
+        assert_eq!((again.alg, again.kid.as_deref()), (Alg::RS256, Some("k1")));
+        assert_eq!(again.signing_input, good.rsplit_once('.').unwrap().0);
     }
 }

@@ -146,3 +146,53 @@ fn verification_cost_per_algorithm() {
         );
     }
 }
+
+/// Where a first-seen decision's wasm time goes, by function: run with
+/// `TESTHOST_PROFILE=1 cargo nextest run -p jwt-auth --test testhost_cost
+/// --run-ignored only --no-capture` (`JWT_PROFILE_ALG`: RS256 by default;
+/// `JWT_PROFILE_BACKEND=module` for the module's own crypto). The bench's
+/// first-seen configuration: cache off, one claim header.
+#[test]
+#[ignore = "a profile to read, not a check; needs TESTHOST_PROFILE=1"]
+fn profile_first_seen() {
+    let alg = std::env::var("JWT_PROFILE_ALG").unwrap_or_else(|_| "RS256".into());
+    let key = match alg.as_str() {
+        "ES256" => Key::P256(p256::ecdsa::SigningKey::from_slice(&[0x11; 32]).unwrap()),
+        "ES384" => Key::P384(p384::ecdsa::SigningKey::from_slice(&[0x22; 48]).unwrap()),
+        _ => rsa("a", 2048),
+    };
+    let mode = match std::env::var("JWT_PROFILE_BACKEND").as_deref() {
+        Ok("module") => VerifySignature::Absent,
+        _ => VerifySignature::Envoy,
+    };
+    let jwks = serde_json::to_string(&jwks(&[key.jwk(Some(&alg), Some(&alg))])).unwrap();
+    let config = format!(
+        r#"{{"jwtRules":[{{"issuer":"{ISS}","audiences":["kfaas"],"jwks":{jwks},
+            "outputClaimToHeaders":[{{"header":"x-jwt-sub","claim":"sub"}}]}}],
+            "tokenCache":{{"maxEntries":0}}}}"#
+    );
+    // A build that keeps its function names (JWT_PROFILE_WASM) names the functions.
+    let wasm = std::env::var_os("JWT_PROFILE_WASM")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| testhost::dist("jwt_auth"));
+    let mut h = Host::load(wasm).unwrap();
+    h.set_clock(UNIX_EPOCH + Duration::from_secs(NOW as u64));
+    h.set_verify_signature(mode);
+    let mut h = h.config(&config).unwrap_or_else(|e| panic!("{e}"));
+    let tokens: Vec<String> = (0..200).map(|n| fresh_token(&key, &alg, n)).collect();
+    request(&mut h, &tokens[0]);
+    testhost::profile::reset();
+    let rounds = std::env::var("JWT_PROFILE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20);
+    for _ in 0..rounds {
+        for t in &tokens {
+            request(&mut h, t);
+        }
+    }
+    println!(
+        "{alg} first-seen, {mode:?}:\n{}",
+        testhost::profile::report(40)
+    );
+}

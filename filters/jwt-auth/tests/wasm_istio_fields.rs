@@ -182,3 +182,71 @@ fn discovery_then_jwks_while_a_request_waits() {
     assert!(s.resumed());
     assert_eq!(status_of(testhost::Action::Continue, &s), 200);
 }
+
+/// Two `presence: REQUIRED` rules whose keys are both fetched: a request that
+/// arrives before either JWKS waits for the first rule's keys, then for the
+/// second's, and passes once both are in, whichever answers first.
+#[test]
+fn two_required_tokens_from_two_remote_jwks_wait_for_both() {
+    let id = p256();
+    let scope = p256();
+    let scope_iss = "https://scope.example.com";
+    let mut c = claims();
+    c["iss"] = json!(scope_iss);
+    c["sub"] = json!("scope-bob");
+    let scope_token = token(&scope, &json!({"alg": "ES256", "kid": "s1"}), &c);
+    let id_auth = format!("Bearer {}", std_token(&id, "ES256", Some("i1")));
+    for scope_first in [false, true] {
+        let config = json!({"jwtRules": [
+            {"issuer": ISS, "jwksUri": "https://keys.example.com/id", "jwksCluster": "keys",
+             "presence": "REQUIRED", "outputClaimToHeaders": [{"header": "x-sub", "claim": "sub"}]},
+            {"issuer": scope_iss, "jwksUri": "https://keys.example.com/scope", "jwksCluster": "keys",
+             "presence": "REQUIRED", "fromHeaders": [{"name": "x-scope-token"}],
+             "outputClaimToHeaders": [{"header": "x-scope-sub", "claim": "sub"}]}
+        ]});
+        let mut h = load(&config.to_string()).unwrap_or_else(|e| panic!("{e:?}"));
+        let calls = h.http_calls();
+        let call_for = |path: &str| {
+            calls
+                .iter()
+                .find(|c| c.headers.iter().any(|(k, v)| k == ":path" && v == path))
+                .unwrap_or_else(|| panic!("no fetch of {path}: {calls:?}"))
+                .token
+        };
+        let (id_call, scope_call) = (call_for("/id"), call_for("/scope"));
+        let mut s = h.stream();
+        let action = s.request_headers(
+            &[
+                (":method", "GET"),
+                (":scheme", "https"),
+                (":path", "/api"),
+                (":authority", "api.example.com"),
+                ("authorization", &id_auth),
+                ("x-scope-token", &scope_token),
+            ],
+            true,
+        );
+        assert_eq!(action, testhost::Action::Pause, "waits for keys");
+        let mut answers = vec![
+            (id_call, jwks(&[id.jwk(Some("i1"), None)])),
+            (scope_call, jwks(&[scope.jwk(Some("s1"), None)])),
+        ];
+        if scope_first {
+            answers.reverse();
+        }
+        let (first, second) = (answers.remove(0), answers.remove(0));
+        h.respond_http_call(first.0, 200, &[], first.1);
+        assert!(
+            !s.resumed(),
+            "scope_first={scope_first}: still waits for the other keys"
+        );
+        assert!(s.local_response().is_none(), "scope_first={scope_first}");
+        h.respond_http_call(second.0, 200, &[], second.1);
+        assert!(s.resumed(), "scope_first={scope_first}");
+        assert_eq!(s.request_header("x-sub").as_deref(), Some("alice"));
+        assert_eq!(
+            s.request_header("x-scope-sub").as_deref(),
+            Some("scope-bob")
+        );
+    }
+}
