@@ -353,6 +353,32 @@ impl Filter {
         true
     }
 
+    /// The configuration lost its jwt-auth section (the combined module): the
+    /// engine goes with its fetches and its tick, and every request that
+    /// waited for keys goes on to `next`, as a request arriving now would.
+    pub fn unconfigure(&self) {
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        shared.engine = None;
+        shared.calls.clear();
+        let waiting = std::mem::take(&mut shared.waiting);
+        let next = shared.next.clone();
+        drop(shared);
+        for id in waiting.keys() {
+            if hostcalls::set_effective_context(*id).is_err() {
+                continue;
+            }
+            let action = next.as_ref().map_or(Action::Continue, |next| next());
+            if action == Action::Continue {
+                let _ = hostcalls::resume_http_request();
+            }
+        }
+        let _ = hostcalls::set_effective_context(self.root_id);
+        let _ = hostcalls::set_tick_period(Duration::ZERO);
+        log(LogLevel::Info, "section removed: no JWT is checked");
+    }
+
     /// The root's tick: due fetches started, stale waiters answered.
     pub fn on_tick(&self) {
         self.fetch_due();

@@ -117,14 +117,15 @@ impl RootContext for Root {
                 }
                 return false;
             }
+        } else if self.jwt_on {
+            self.jwt_auth.unconfigure();
         }
         self.jwt_on = jwt_on;
         true
     }
 
-    /// Ticks only once a `jwtAuth` section was configured (jwt-auth sets
-    /// the period). After the section is removed the old engine still ticks,
-    /// so the requests that waited for its keys are answered.
+    /// Ticks only while a `jwtAuth` section is configured (jwt-auth sets the
+    /// period, and stops it when the section is removed).
     fn on_tick(&mut self) {
         self.jwt_auth.on_tick();
     }
