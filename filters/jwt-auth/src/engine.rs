@@ -80,14 +80,23 @@ pub struct Engine {
     /// `presence: REQUIRED` rules, each with its own token locations; when
     /// there are any, `optional_locations` are the other rules' locations.
     required: Rc<[(usize, Vec<Location>)]>,
-    optional_locations: Vec<Location>,
+    optional_locations: Rc<[Location]>,
     output_headers: Vec<String>,
     metrics: Vec<Metric>,
     /// The last decided request's outcome (`take_outcome`).
     outcome: Option<RequestOutcome>,
-    /// While judging: no requirement applied / the first verified token's rule.
-    skipped: bool,
-    verified_rule: Option<usize>,
+}
+
+/// How a request that passes passed (its `RequestOutcome`); ignored for the
+/// other decisions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Passed {
+    /// No requirement applied to it.
+    Skipped,
+    /// Its first valid token was rule `i`'s.
+    Verified(usize),
+    /// Allowed without a token, or not passed at all.
+    Without,
 }
 
 enum Refusal {
@@ -151,8 +160,6 @@ impl Engine {
             backend: Backend::module(),
             metrics: Vec::new(),
             outcome: None,
-            skipped: false,
-            verified_rule: None,
         }
     }
 
@@ -209,10 +216,8 @@ impl Engine {
     /// [`Decision::Audit`]: counted as `audit.<reason>` instead of
     /// `denied.<reason>`, the request passes.
     pub fn decide(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
-        self.skipped = false;
-        self.verified_rule = None;
-        let decision = self.judge(req, now, may_wait);
-        self.account(req, decision)
+        let (decision, passed) = self.judge(req, now, may_wait);
+        self.account(req, decision, passed)
     }
 
     /// The outcome of the last request decided (`None` while it waits for
@@ -238,10 +243,8 @@ impl Engine {
     /// others already do: 503 `busy` at once (in audit mode, passed and
     /// counted).
     pub fn busy(&mut self, req: &Request) -> Decision {
-        self.skipped = false;
-        self.verified_rule = None;
         let refusal = self.deny(Failure::Busy, req);
-        self.account(req, refusal)
+        self.account(req, refusal, Passed::Without)
     }
 
     pub fn max_waiting_requests(&self) -> usize {
@@ -249,7 +252,7 @@ impl Engine {
     }
 
     /// Counts a decision and turns a refusal into an audit in audit mode.
-    fn account(&mut self, req: &Request, decision: Decision) -> Decision {
+    fn account(&mut self, req: &Request, decision: Decision, passed: Passed) -> Decision {
         let outcome = |result, reason| RequestOutcome {
             result,
             reason,
@@ -263,13 +266,13 @@ impl Engine {
             Decision::Audit { reason, .. } => {
                 Some(outcome(RequestResult::AuditDenied, reason.name()))
             }
-            Decision::Continue(_) if self.skipped => Some(outcome(RequestResult::Skipped, "none")),
-            Decision::Continue(_) => Some(match self.verified_rule {
-                Some(rule) => RequestOutcome {
+            Decision::Continue(_) => Some(match passed {
+                Passed::Skipped => outcome(RequestResult::Skipped, "none"),
+                Passed::Verified(rule) => RequestOutcome {
                     rule: Some(rule),
                     ..outcome(RequestResult::Allowed, "valid")
                 },
-                None => outcome(RequestResult::Allowed, "none"),
+                Passed::Without => outcome(RequestResult::Allowed, "none"),
             }),
             Decision::Wait { .. } => None,
         };
@@ -297,14 +300,18 @@ impl Engine {
     }
 
     /// The decision as enforce mode takes it.
-    fn judge(&mut self, req: &Request, now: i64, may_wait: bool) -> Decision {
+    fn judge(&mut self, req: &Request, now: i64, may_wait: bool) -> (Decision, Passed) {
         let requirement = match requirement::for_request(&self.config, req) {
             Ok(r) => r,
-            Err(e) => return Decision::Deny(response::bad_path(e.reason())),
+            Err(e) => {
+                return (
+                    Decision::Deny(response::bad_path(e.reason())),
+                    Passed::Without,
+                )
+            }
         };
         if requirement == Requirement::None {
-            self.skipped = true;
-            return Decision::Continue(Vec::new());
+            return (Decision::Continue(Vec::new()), Passed::Skipped);
         }
         if !self.required.is_empty() {
             return self.judge_all(req, requirement, now, may_wait);
@@ -312,19 +319,19 @@ impl Engine {
         let found = match extract::find(req, &self.locations) {
             Ok(Some(found)) => found,
             Ok(None) if requirement == Requirement::AllowMissing => {
-                return Decision::Continue(Vec::new());
+                return (Decision::Continue(Vec::new()), Passed::Without);
             }
-            Ok(None) => return self.deny(Failure::Missing, req),
-            Err(f) => return self.deny(f, req),
+            Ok(None) => return (self.deny(Failure::Missing, req), Passed::Without),
+            Err(f) => return (self.deny(f, req), Passed::Without),
         };
         match self.verify(&found, now, may_wait) {
             Ok(entry) => {
                 self.metrics.push(Metric::Allowed);
-                self.verified_rule = Some(entry.rule);
-                Decision::Continue(self.outputs(req, &found, &entry))
+                let outputs = self.outputs(req, &found, &entry);
+                (Decision::Continue(outputs), Passed::Verified(entry.rule))
             }
-            Err(Refusal::Fail(f)) => self.deny(f, req),
-            Err(Refusal::Wait { rule }) => Decision::Wait { rule },
+            Err(Refusal::Fail(f)) => (self.deny(f, req), Passed::Without),
+            Err(Refusal::Wait { rule }) => (Decision::Wait { rule }, Passed::Without),
         }
     }
 
@@ -339,16 +346,16 @@ impl Engine {
         requirement: Requirement,
         now: i64,
         may_wait: bool,
-    ) -> Decision {
+    ) -> (Decision, Passed) {
         let mut out = Vec::new();
-        let mut verified = false;
+        let mut first_rule = None;
         let mut removed = Vec::new();
         let required = Rc::clone(&self.required);
-        let optional = std::mem::take(&mut self.optional_locations);
+        let optional = Rc::clone(&self.optional_locations);
         let wanted = required
             .iter()
             .map(|(i, ls)| (Some(*i), ls.as_slice()))
-            .chain(std::iter::once((None, optional.as_slice())));
+            .chain(std::iter::once((None, &optional[..])));
         let mut refusal = None;
         for (rule, locations) in wanted {
             let found = match extract::find(req, locations) {
@@ -369,8 +376,7 @@ impl Engine {
                     break;
                 }
                 Ok(entry) => {
-                    verified = true;
-                    self.verified_rule = self.verified_rule.or(Some(entry.rule));
+                    first_rule = first_rule.or(Some(entry.rule));
                     let outputs = self.outputs(req, &found, &entry);
                     if outputs.iter().any(|m| matches!(m, Mutation::Remove(_))) {
                         removed.push(found.location);
@@ -387,18 +393,18 @@ impl Engine {
                 }
             }
         }
-        self.optional_locations = optional;
         match refusal {
-            Some(Refusal::Fail(f)) => self.deny(f, req),
-            Some(Refusal::Wait { rule }) => Decision::Wait { rule },
+            Some(Refusal::Fail(f)) => (self.deny(f, req), Passed::Without),
+            Some(Refusal::Wait { rule }) => (Decision::Wait { rule }, Passed::Without),
             None => {
-                if verified {
+                if first_rule.is_some() {
                     self.metrics.push(Metric::Allowed);
                 }
                 let removed: Vec<&Location> = removed.iter().collect();
                 let removals = extract::removals(req, &removed);
                 out.extend(removals.into_iter().map(Mutation::Remove));
-                Decision::Continue(out)
+                let passed = first_rule.map_or(Passed::Without, Passed::Verified);
+                (Decision::Continue(out), passed)
             }
         }
     }
