@@ -269,3 +269,57 @@ fn non_utf8_header_values_are_survived_and_never_a_lane() {
     let out = sidecar_request(&mut h, OUTBOUND, &[("x-request-id", "r-1")]);
     assert_eq!(header(&out, "x-grey"), Some("grey"), "the VM still serves");
 }
+
+/// Lane tags are client input. However many distinct tags arrive, by header
+/// or baggage, at a trusting gateway or at either sidecar direction, the
+/// labelled metrics (`grey_chain_requests{lane}` and the rest) only ever name
+/// configured lanes: no client value becomes a stat, so no client can grow
+/// Envoy's stats without bound.
+#[test]
+fn hostile_lane_tags_add_no_metric_series() {
+    let gateway = r#"{"mode":"gateway","lanes":["grey"],"gateway":{"trustIncomingTag":true,
+        "rules":[{"lane":"grey","match":{"header":{"name":"end-user","exact":"test"}}}]}}"#;
+    for (config, directions) in [
+        (sidecar(""), &[INBOUND, OUTBOUND][..]),
+        (gateway.to_string(), &[0][..]),
+    ] {
+        let mut h = host(&config);
+        let send = |h: &mut testhost::Host, dir: i64, headers: &[(&str, &str)]| {
+            if dir == 0 {
+                request(h, headers);
+            } else {
+                sidecar_request(h, dir, headers);
+            }
+        };
+        // Every series an honest mix defines: a lane, baseline, a dropped tag.
+        for &dir in directions {
+            let tp = traceparent(u64::try_from(dir).unwrap());
+            send(&mut h, dir, &[("x-grey", "grey"), ("traceparent", &tp)]);
+            send(&mut h, dir, &[("end-user", "test")]);
+            send(&mut h, dir, &[]);
+            send(&mut h, dir, &[("x-grey", "purple")]);
+        }
+        let honest = h.metric_names();
+        assert!(
+            honest.iter().any(|n| n.contains("lane=.=grey;.;")),
+            "{honest:?}"
+        );
+        for i in 0..60u64 {
+            let lane = format!("evil-{i};.;lane=.=x\"}}");
+            let baggage = format!("lane={lane}");
+            for &dir in directions {
+                let tp = traceparent(100 + i);
+                send(&mut h, dir, &[("x-grey", &lane), ("traceparent", &tp)]);
+                send(&mut h, dir, &[("baggage", &baggage), ("traceparent", &tp)]);
+            }
+        }
+        let after = h.metric_names();
+        let new: Vec<&String> = after.iter().filter(|n| !honest.contains(n)).collect();
+        assert!(new.is_empty(), "{config}: series from client tags: {new:?}");
+        // At least every tag by header was seen and dropped.
+        assert!(
+            h.metric("grey_chain.dropped_lanes").unwrap_or(0) >= 60,
+            "{config}"
+        );
+    }
+}
