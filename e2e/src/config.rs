@@ -42,6 +42,37 @@ impl WasmFilter {
         WasmFilter::new(name, "kfaas-system", crate::dist(module)).config(config)
     }
 
+    /// The kfaas gateway as three plugins, in the manifests' order, each with
+    /// its own filter's configuration.
+    pub fn kfaas_gateway_plugins(
+        jwt_auth: &Value,
+        grey_chain: &Value,
+        faas_router: &Value,
+    ) -> [Self; 3] {
+        [
+            Self::kfaas_gateway_plugin("jwt-auth", "jwt_auth", jwt_auth),
+            Self::kfaas_gateway_plugin("grey-chain", "grey_chain", grey_chain),
+            Self::kfaas_gateway_plugin("faas-router", "faas_router", faas_router),
+        ]
+    }
+
+    /// The kfaas gateway as the combined module: one section per filter, each
+    /// in that filter's own format.
+    pub fn kfaas_gateway_combined(
+        jwt_auth: &Value,
+        grey_chain: &Value,
+        faas_router: &Value,
+    ) -> Self {
+        let config =
+            json!({"jwtAuth": jwt_auth, "greyChain": grey_chain, "faasRouter": faas_router});
+        Self::kfaas_gateway_plugin("kfaas-gateway", "kfaas_gateway", &config)
+    }
+
+    /// The pluginConfig text the filter receives, if any.
+    pub fn config_text(&self) -> Option<&str> {
+        self.config.as_deref()
+    }
+
     /// An environment variable of the VM (Istio `vmConfig.env`).
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_owned(), value.to_owned()));

@@ -78,16 +78,6 @@ fn routed() -> Value {
     })])
 }
 
-/// The combined module's configuration: each section its filter's own.
-fn combined_config(jwt: &Value, grey: &str, faas: &str) -> Result<String> {
-    Ok(json!({
-        "jwtAuth": jwt,
-        "greyChain": serde_json::from_str::<Value>(grey)?,
-        "faasRouter": serde_json::from_str::<Value>(faas)?,
-    })
-    .to_string())
-}
-
 /// wrk: paths cycled over the table; a hot user's token on each request, or
 /// every `FIRST_SEEN_EVERY`th a first-seen one (when `first_seen` is not
 /// empty); every 11th `end-user: test`, every 13th the `lane=grey` cookie,
@@ -133,10 +123,10 @@ fn scenario(t: &Tokens, routes: usize, mixed: bool) -> Result<Scenario> {
     let bearer = format!("Bearer {}", t.hot.first().map_or("", String::as_str));
 
     let jwt = jwt_auth::wasm_config_value(&t.jwks, Some(CACHE_ENTRIES));
-    let grey = grey_chain::gateway_config(HASH_BY);
-    let faas = faas_router::plugin_config(routes);
-    let combined = combined_config(&jwt, &grey, &faas)?;
-    let jwt = jwt.to_string();
+    let grey: Value = serde_json::from_str(&grey_chain::gateway_config(HASH_BY))?;
+    let faas: Value = serde_json::from_str(&faas_router::plugin_config(routes))?;
+    let plugins = WasmFilter::kfaas_gateway_plugins(&jwt, &grey, &faas);
+    let combined = WasmFilter::kfaas_gateway_combined(&jwt, &grey, &faas);
 
     let native_filters = [
         jwt_auth::jwt_authn_cache(&t.jwks, Some(CACHE_ENTRIES)),
@@ -156,28 +146,13 @@ fn scenario(t: &Tokens, routes: usize, mixed: bool) -> Result<Scenario> {
         },
     );
     let three = Variant::new(Kind::Wasm, "three plugins (wasm)", move || {
-        [
-            ("jwt-auth", "jwt_auth", &jwt),
-            ("grey-chain", "grey_chain", &grey),
-            ("faas-router", "faas_router", &faas),
-        ]
-        .into_iter()
-        .fold(EnvoyConfig::new(), |c, (name, module, config)| {
-            c.filter(
-                WasmFilter::new(name, "kfaas-system", crate::dist(module))
-                    .config_json(config.clone()),
-            )
-        })
-        .routes(routed())
+        plugins
+            .iter()
+            .fold(EnvoyConfig::new(), |c, f| c.filter(f.clone()))
+            .routes(routed())
     });
     let one = Variant::new(Kind::Wasm, "combined module (wasm)", move || {
-        let f = WasmFilter::new(
-            "kfaas-gateway",
-            "kfaas-system",
-            crate::dist("kfaas_gateway"),
-        )
-        .config_json(combined.clone());
-        EnvoyConfig::new().filter(f).routes(routed())
+        EnvoyConfig::new().filter(combined.clone()).routes(routed())
     });
     let tokens = if mixed {
         format!("{HOT_TOKENS} users' tokens repeating, and every {FIRST_SEEN_EVERY}th request a first-seen token ({FIRST_SEEN_TOKENS} cycled in order, more than the token caches hold, so each is verified again)")
@@ -242,9 +217,10 @@ mod tests {
     fn the_combined_configuration_is_each_filters_own() {
         let jwks = json!({"keys": []});
         let jwt = jwt_auth::wasm_config_value(&jwks, Some(CACHE_ENTRIES));
-        let grey = grey_chain::gateway_config(HASH_BY);
-        let faas = faas_router::plugin_config(10);
-        let c: Value = serde_json::from_str(&combined_config(&jwt, &grey, &faas).unwrap()).unwrap();
+        let grey: Value = serde_json::from_str(&grey_chain::gateway_config(HASH_BY)).unwrap();
+        let faas: Value = serde_json::from_str(&faas_router::plugin_config(10)).unwrap();
+        let combined = WasmFilter::kfaas_gateway_combined(&jwt, &grey, &faas);
+        let c: Value = serde_json::from_str(combined.config_text().unwrap()).unwrap();
         assert_eq!(c["jwtAuth"]["tokenCache"]["maxEntries"], CACHE_ENTRIES);
         assert_eq!(
             c["greyChain"]["gateway"]["rules"][2]["hashBy"]["header"],
