@@ -2,33 +2,25 @@
 //! killed on drop (and on panic, printing its log).
 
 use crate::config::EnvoyConfig;
+use crate::process::{die_with_parent, retry_on_port_taken, scratch, spawn, tail, Managed};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{mpsc, OnceLock};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
-const START_ATTEMPTS: u32 = 4;
 /// Lines of Envoy's log printed when a test panics.
 const LOG_TAIL_LINES: usize = 300;
 
 pub struct Envoy {
-    child: Child,
-    dir: PathBuf,
+    process: Managed,
     admin_port: u16,
     ports: BTreeMap<String, u16>,
     bootstrap: Value,
     ready_after: Duration,
-}
-
-enum Attempt {
-    Ready(Envoy),
-    PortTaken(String),
 }
 
 impl Envoy {
@@ -36,14 +28,7 @@ impl Envoy {
     /// with new ports; any other failure (bad config, a module refusing its configuration)
     /// is an error holding the end of Envoy's log.
     pub fn start(cfg: EnvoyConfig) -> Result<Envoy> {
-        let mut last = String::new();
-        for _ in 0..START_ATTEMPTS {
-            match try_start(&cfg)? {
-                Attempt::Ready(e) => return Ok(e),
-                Attempt::PortTaken(log) => last = log,
-            }
-        }
-        bail!("Envoy could not bind its ports after {START_ATTEMPTS} attempts:\n{last}")
+        retry_on_port_taken("Envoy", || try_start(&cfg))
     }
 
     /// The `main` listener's port (or the first listener's, without `main`).
@@ -91,7 +76,7 @@ impl Envoy {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.child.id()
     }
 
     /// A counter or gauge from admin `/stats`, by exact name
@@ -114,32 +99,15 @@ impl Envoy {
 
     /// Envoy's log so far (stdout and stderr).
     pub fn log(&self) -> String {
-        fs::read_to_string(self.dir.join("envoy.log")).unwrap_or_default()
+        self.process.log()
     }
 
     /// Kills Envoy now (drop does the same).
     pub fn stop(self) {}
 }
 
-impl Drop for Envoy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!(
-                "---- Envoy log (pid {}, {}) ----\n{}\n---- end of Envoy log ----",
-                self.child.id(),
-                self.dir.display(),
-                tail(&self.log(), LOG_TAIL_LINES)
-            );
-        }
-        if std::env::var_os("E2E_KEEP").is_none() {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-fn try_start(cfg: &EnvoyConfig) -> Result<Attempt> {
+/// `Ok(Err(log))`: a picked port was taken.
+fn try_start(cfg: &EnvoyConfig) -> Result<std::result::Result<Envoy, String>> {
     let names = cfg.listener_names();
     let mut ports = BTreeMap::new();
     for (name, port) in names.iter().zip(crate::free_ports(names.len())?) {
@@ -185,8 +153,7 @@ fn try_start(cfg: &EnvoyConfig) -> Result<Attempt> {
     let started = Instant::now();
     let child = spawn(cmd).with_context(|| format!("spawning {}", bin.display()))?;
     let mut envoy = Envoy {
-        child,
-        dir,
+        process: Managed::new(child, dir, "Envoy", "envoy.log", LOG_TAIL_LINES),
         admin_port: 0,
         ports,
         bootstrap,
@@ -194,10 +161,10 @@ fn try_start(cfg: &EnvoyConfig) -> Result<Attempt> {
     };
 
     loop {
-        if let Some(status) = envoy.child.try_wait()? {
+        if let Some(status) = envoy.process.child.try_wait()? {
             let log = envoy.log();
             if log.contains("Address already in use") {
-                return Ok(Attempt::PortTaken(tail(&log, 20)));
+                return Ok(Err(tail(&log, 20)));
             }
             return Err(anyhow!(
                 "Envoy exited with {status} before it was ready:\n{}",
@@ -217,7 +184,7 @@ fn try_start(cfg: &EnvoyConfig) -> Result<Attempt> {
             if let Ok(r) = crate::http::get(&envoy.admin_url("/ready"), &[]) {
                 if r.status == 200 {
                     envoy.ready_after = started.elapsed();
-                    return Ok(Attempt::Ready(envoy));
+                    return Ok(Ok(envoy));
                 }
             }
         }
@@ -237,19 +204,6 @@ fn scratch_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// A new empty directory `$TMPDIR/e2e-<what>-<pid>-<n>`.
-pub(crate) fn scratch(what: &str) -> Result<PathBuf> {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "e2e-{what}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
-}
-
 /// Envoy's error and critical lines (why it stopped), then the end of the log.
 fn summary(log: &str) -> String {
     let errors: Vec<&str> = log
@@ -263,54 +217,3 @@ fn summary(log: &str) -> String {
         tail(log, 20)
     )
 }
-
-/// The last `n` lines of `text`.
-pub(crate) fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// Spawns from one process-wide thread that never exits. With `die_with_parent`, Envoy (or
-/// Prometheus) then
-/// dies with the test process (a runner timeout, SIGKILL) but not with whichever thread
-/// called `Envoy::start` (tests start Envoys from scoped threads).
-pub(crate) fn spawn(cmd: Command) -> std::io::Result<Child> {
-    type Job = (Command, mpsc::Sender<std::io::Result<Child>>);
-    static SPAWNER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
-    let spawner = SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("e2e-envoy-spawner".into())
-            .spawn(move || {
-                for (mut cmd, reply) in rx {
-                    let _ = reply.send(cmd.spawn());
-                }
-            })
-            .map_err(|e| eprintln!("e2e: no spawner thread: {e}"))
-            .ok();
-        tx
-    });
-    let (reply, answer) = mpsc::channel();
-    let gone = || std::io::Error::other("the Envoy spawner thread is gone");
-    spawner.send((cmd, reply)).map_err(|_| gone())?;
-    answer.recv().map_err(|_| gone())?
-}
-
-/// If the test process dies, the kernel kills Envoy too (PR_SET_PDEATHSIG fires when the
-/// spawning *thread* exits, hence `spawn`'s long-lived thread).
-#[cfg(target_os = "linux")]
-pub(crate) fn die_with_parent(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn die_with_parent(_cmd: &mut Command) {}

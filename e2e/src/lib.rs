@@ -18,6 +18,7 @@ mod header_list;
 pub mod http;
 pub mod istio_agent;
 mod ports;
+mod process;
 pub mod prometheus;
 mod upstream;
 

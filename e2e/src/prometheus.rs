@@ -2,23 +2,21 @@
 //! tests: started on a free loopback port with a scratch configuration and storage, scraping
 //! Envoy admin `/stats/prometheus` every second; killed on drop.
 
-use crate::envoy::{die_with_parent, scratch, spawn, tail};
+use crate::process::{die_with_parent, retry_on_port_taken, scratch, spawn, tail, Managed};
 use crate::Envoy;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-const START_ATTEMPTS: u32 = 4;
 /// How often Prometheus scrapes (and evaluates rules).
 pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(1);
 
 pub struct Prometheus {
-    child: Child,
-    dir: PathBuf,
+    process: Managed,
     port: u16,
 }
 
@@ -35,14 +33,7 @@ impl Prometheus {
                     .to_string()
             })
             .collect();
-        let mut last = String::new();
-        for _ in 0..START_ATTEMPTS {
-            match try_start(&targets)? {
-                Ok(p) => return Ok(p),
-                Err(log) => last = log,
-            }
-        }
-        bail!("Prometheus could not bind its port after {START_ATTEMPTS} attempts:\n{last}")
+        retry_on_port_taken("Prometheus", || try_start(&targets))
     }
 
     /// `http://127.0.0.1:<port><path>`
@@ -52,7 +43,7 @@ impl Prometheus {
 
     /// Prometheus' own log so far.
     pub fn log(&self) -> String {
-        fs::read_to_string(self.dir.join("prometheus.log")).unwrap_or_default()
+        self.process.log()
     }
 
     /// An instant query (`/api/v1/query`): its `data` (`resultType`, `result`), or an error
@@ -85,23 +76,6 @@ impl Prometheus {
                 bail!("{expr:?} still returns no data after {timeout:?}: {data}");
             }
             std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!(
-                "---- Prometheus log ({}) ----\n{}\n---- end ----",
-                self.dir.display(),
-                tail(&self.log(), 40)
-            );
-        }
-        if std::env::var_os("E2E_KEEP").is_none() {
-            let _ = fs::remove_dir_all(&self.dir);
         }
     }
 }
@@ -157,10 +131,13 @@ fn try_start(targets: &[String]) -> Result<std::result::Result<Prometheus, Strin
         .stderr(Stdio::from(log));
     die_with_parent(&mut cmd);
     let child = spawn(cmd).context("spawning prometheus (installed by `make setup`)")?;
-    let mut p = Prometheus { child, dir, port };
+    let mut p = Prometheus {
+        process: Managed::new(child, dir, "Prometheus", "prometheus.log", 40),
+        port,
+    };
     let started = Instant::now();
     loop {
-        if let Some(status) = p.child.try_wait()? {
+        if let Some(status) = p.process.child.try_wait()? {
             let log = p.log();
             if log.contains("address already in use") {
                 return Ok(Err(tail(&log, 10)));

@@ -201,7 +201,8 @@ fn value(series: &[Series], family: &str, labels: &[(&str, &str)]) -> Option<f64
 
 struct Run {
     envoy: Envoy,
-    prometheus: Prometheus,
+    /// Scraping the envoy (`run`); `None` when only Envoy is read (`traffic_only`).
+    prometheus: Option<Prometheus>,
     log: PathBuf,
     _upstreams: [Upstream; 3],
     _dir: TempDir,
@@ -229,10 +230,19 @@ const BASELINE_AT_GATEWAY: usize = VALID_SHOWROOM + 4;
 /// waits until Prometheus has scraped all of it.
 fn run(name: &str) -> Result<Run> {
     let stats = ProxyStats::from_istio_values(&istio_values_path())?.stats_config();
-    run_with(name, stats)
+    run_with(name, stats, true)
 }
 
-fn run_with(name: &str, stats: Value) -> Result<Run> {
+impl Run {
+    fn prometheus(&self) -> &Prometheus {
+        self.prometheus
+            .as_ref()
+            .unwrap_or_else(|| panic!("this run started no Prometheus"))
+    }
+}
+
+/// `run` with these `stats_config`, and Prometheus only when `scrape`.
+fn run_with(name: &str, stats: Value, scrape: bool) -> Result<Run> {
     let key = Key::generate("RS256", "k1")?;
     let doc = json!({"keys": [key.jwk()?]});
     let jwks = Upstream::custom("jwks", move |_| UpstreamResponse::json(200, &doc))?;
@@ -243,8 +253,13 @@ fn run_with(name: &str, stats: Value) -> Result<Run> {
     let dir = TempDir(dir);
     let log = dir.0.join("access.log");
     let envoy = gateway(&echo, &jwks, &broken, &log, stats)?;
-    let prometheus = Prometheus::scraping(&[&envoy])?;
-    prometheus.wait_for("up{job=\"envoy\"} == 1", Duration::from_secs(30))?;
+    let prometheus = if scrape {
+        let p = Prometheus::scraping(&[&envoy])?;
+        p.wait_for("up{job=\"envoy\"} == 1", Duration::from_secs(30))?;
+        Some(p)
+    } else {
+        None
+    };
 
     let bearer =
         |sub: &str| -> Result<String> { Ok(format!("Bearer {}", key.token(&claims(sub))?)) };
@@ -312,11 +327,13 @@ fn run_with(name: &str, stats: Value) -> Result<Run> {
     }
 
     // Everything scraped: the last request's counter is in Prometheus.
-    prometheus.wait_for(
-        r#"faas_router_requests{outcome="no_route"} == 1"#,
-        Duration::from_secs(30),
-    )?;
-    std::thread::sleep(SCRAPE_INTERVAL * 3);
+    if let Some(p) = &prometheus {
+        p.wait_for(
+            r#"faas_router_requests{outcome="no_route"} == 1"#,
+            Duration::from_secs(30),
+        )?;
+        std::thread::sleep(SCRAPE_INTERVAL * 3);
+    }
     Ok(Run {
         envoy,
         prometheus,
@@ -434,7 +451,7 @@ fn the_labelled_families_reach_prometheus_and_the_access_log_carries_the_filter_
 
     // Prometheus scraped them.
     let by_reason = run
-        .prometheus
+        .prometheus()
         .query("sum by (result, reason) (jwt_auth_requests)")?;
     let mut got: BTreeMap<(String, String), String> = BTreeMap::new();
     for r in by_reason["result"].as_array().into_iter().flatten() {
@@ -464,7 +481,7 @@ fn the_labelled_families_reach_prometheus_and_the_access_log_carries_the_filter_
         "{got:?}"
     );
     let lanes = run
-        .prometheus
+        .prometheus()
         .query(r#"sum by (lane) (grey_chain_requests{at="gateway"})"#)?;
     let lanes: BTreeMap<String, String> = lanes["result"]
         .as_array()
@@ -544,7 +561,7 @@ fn the_stats_matcher_regexps_select_only_the_labelled_families() -> Result<()> {
         .map(|r| json!({"safe_regex": {"regex": r}}))
         .collect();
     stats["stats_matcher"] = json!({"inclusion_list": {"patterns": ours}});
-    let run = run_with("matcher", stats)?;
+    let run = run_with("matcher", stats, false)?;
     let text = http::get(&run.envoy.admin_url("/stats/prometheus"), &[])?.body;
     let series = parse_exposition(&text);
     let families: Vec<&str> = {
@@ -713,7 +730,7 @@ fn dashboard_and_alert_expressions() -> Result<()> {
         .chain(alert_exprs.iter().map(|e| ("alerts", e)))
     {
         let promql = grafana_to_promql(expr);
-        let data = match run.prometheus.query(&promql) {
+        let data = match run.prometheus().query(&promql) {
             Ok(d) => d,
             Err(e) => {
                 problems.push(format!("{source}: {e}"));
@@ -728,7 +745,7 @@ fn dashboard_and_alert_expressions() -> Result<()> {
             problems.push(format!("{source}: no data for {promql:?}"));
         }
         for s in selectors {
-            match run.prometheus.query(&s) {
+            match run.prometheus().query(&s) {
                 Ok(d) if d["result"].as_array().is_some_and(|r| !r.is_empty()) => {}
                 Ok(_) => problems.push(format!("{source}: {s:?} (in {promql:?}) has no data")),
                 Err(e) => problems.push(format!("{source}: {e}")),
